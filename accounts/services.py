@@ -1,0 +1,196 @@
+"""Writes for merchants, stores, staff, customers and API keys."""
+import hashlib
+import secrets
+import zoneinfo
+
+from django.conf import settings
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.errors import ApplicationError, Conflict, ValidationError
+from accounts.models import ApiKey, ApiScope, AuditEvent, Customer, Membership, Merchant, Role, Store, User
+from accounts.phones import phone_normalize
+
+CARD_PREFIX = "27"  # every card number starts here; 13 digits with an EAN-13 check digit
+
+
+def api_key_hash(*, key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def ean13_check_digit(body: str) -> str:
+    total = sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(body))
+    return str((10 - total % 10) % 10)
+
+
+def card_number_generate() -> str:
+    body = CARD_PREFIX + "".join(secrets.choice("0123456789") for _ in range(10))
+    return body + ean13_check_digit(body)
+
+
+def referral_code_generate(*, length: int = 6) -> str:
+    # No leading zero, so a code survives being typed into a numeric field.
+    return secrets.choice("123456789") + "".join(secrets.choice("0123456789") for _ in range(length - 1))
+
+
+def audit_record(*, merchant: Merchant, actor: User | None, action: str, target: str = "", reason: str = "", data: dict | None = None) -> AuditEvent:
+    return AuditEvent.objects.create(merchant=merchant, actor=actor, action=action, target=target, reason=reason, data=data or {})
+
+
+@transaction.atomic
+def merchant_create(*, slug: str, name: str, currency: str = "RUB", timezone_name: str = "Europe/Moscow", language: str = "ru", country: str = "RU") -> Merchant:
+    """Create a merchant with its default store `main`.
+
+    Raises:
+        ValidationError: an unknown timezone, currency, language or country.
+        Conflict: merchant_exists.
+    """
+    errors = {}
+    if timezone_name not in zoneinfo.available_timezones():
+        errors["timezone"] = [f"Unknown timezone {timezone_name!r}."]
+    if len(currency) != 3 or not currency.isalpha():
+        errors["currency"] = ["Use a three-letter ISO 4217 code, such as RUB."]
+    if language not in dict(settings.LANGUAGES):
+        errors["language"] = ["Unsupported language."]
+    if len(country) != 2 or not country.isalpha():
+        errors["country"] = ["Use a two-letter country code, such as RU."]
+    if errors:
+        raise ValidationError(errors)
+    if Merchant.objects.filter(slug=slug).exists():
+        raise Conflict("merchant_exists", f"A merchant with slug {slug!r} already exists.")
+    merchant = Merchant.objects.create(
+        slug=slug, name=name, currency=currency.upper(), timezone=timezone_name, language=language, country=country.upper()
+    )
+    Store.objects.create(merchant=merchant, code="main", name=name)
+    return merchant
+
+
+def store_create(*, merchant: Merchant, code: str, name: str, address: str = "") -> Store:
+    if Store.objects.filter(merchant=merchant, code=code).exists():
+        raise ValidationError({"code": ["A store with this code already exists."]})
+    return Store.objects.create(merchant=merchant, code=code, name=name, address=address)
+
+
+@transaction.atomic
+def staff_add(*, merchant: Merchant, email: str, role: str, password: str | None = None, full_name: str = "", actor: User | None = None) -> Membership:
+    """Give `email` a role at `merchant`, creating the user if needed."""
+    if role not in Role.values:
+        raise ValidationError({"role": ["Unknown role."]})
+    email = email.strip().lower()
+    user = User.objects.filter(email=email).first()
+    if user is None:
+        user = User.objects.create_user(email=email, password=password, full_name=full_name)
+        if password is None:
+            user.set_unusable_password()
+            user.save(update_fields=["password"])
+    membership, created = Membership.objects.update_or_create(
+        merchant=merchant, user=user, defaults={"role": role, "is_active": True}
+    )
+    audit_record(merchant=merchant, actor=actor, action="staff.added" if created else "staff.role_changed", target=email, data={"role": role})
+    return membership
+
+
+def customer_create(
+    *,
+    merchant: Merchant,
+    phone: str,
+    name: str = "",
+    email: str = "",
+    birthday=None,
+    gender: str = "",
+    referral_code: str = "",
+    invite: str = "",
+    store: Store | None = None,
+    consent_email: bool = False,
+    consent_sms: bool = False,
+    language: str = "",
+    created_at=None,
+) -> Customer:
+    """Register a customer. Call inside the caller's transaction (loyalty's join adds the welcome bonus).
+
+    Raises:
+        ValidationError: the phone is not a valid number, or the referral code is unknown.
+        Conflict: a customer with this phone already exists at this merchant.
+    """
+    e164 = phone_normalize(raw=phone, region=merchant.country)
+    if e164 is None:
+        raise ValidationError({"phone": ["Enter a valid phone number."]})
+    if Customer.objects.filter(merchant=merchant, phone=e164).exists():
+        raise Conflict("customer_exists", "A customer with this phone number already exists.")
+    referrer = None
+    if referral_code:
+        referrer = Customer.objects.filter(merchant=merchant, referral_code=referral_code.strip()).first()
+        if referrer is None:
+            raise ValidationError({"referral_code": ["No customer has this referral code."]})
+    for attempt in range(20):
+        code_length = 6 if attempt < 10 else 7 if attempt < 15 else 8
+        customer = Customer(
+            merchant=merchant,
+            phone=e164,
+            name=name.strip(),
+            email=email.strip().lower(),
+            birthday=birthday,
+            gender=gender,
+            language=language,
+            card_number=card_number_generate(),
+            referral_code=referral_code_generate(length=code_length),
+            referred_by=referrer,
+            invite_code=invite.strip(),
+            joined_store=store,
+            consent_email=consent_email,
+            consent_sms=consent_sms,
+            created_at=created_at or timezone.now(),
+        )
+        try:
+            with transaction.atomic():
+                customer.save(force_insert=True)
+            return customer
+        except IntegrityError:
+            # A phone taken by a concurrent request is a conflict; a colliding code is retried.
+            if Customer.objects.filter(merchant=merchant, phone=e164).exists():
+                raise Conflict("customer_exists", "A customer with this phone number already exists.")
+    raise ApplicationError("code_space_exhausted", "Could not allocate a unique card number and referral code.")
+
+
+def customer_update(*, customer: Customer, actor: User | None = None, **fields) -> Customer:
+    allowed = {"name", "email", "birthday", "gender", "consent_email", "consent_sms", "consent_push", "language"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise ValidationError({name: ["This field cannot be changed."] for name in unknown})
+    for name, value in fields.items():
+        setattr(customer, name, value)
+    customer.save(update_fields=list(fields))
+    if actor is not None:
+        audit_record(merchant=customer.merchant, actor=actor, action="customer.updated", target=customer.phone, data={k: str(v) for k, v in fields.items()})
+    return customer
+
+
+def api_key_create(*, merchant: Merchant, scope: str = ApiScope.POS, store: Store | None = None, name: str = "", actor: User | None = None) -> tuple[ApiKey, str]:
+    """Create a key and return it with its secret, which is never stored and cannot be shown again."""
+    if scope not in ApiScope.values:
+        raise ValidationError({"scope": ["Scope must be pos or admin."]})
+    if store is not None and store.merchant_id != merchant.id:
+        raise ValidationError({"store": ["Unknown store."]})
+    secret = f"lk_{scope}_{secrets.token_urlsafe(32)}"
+    key = ApiKey.objects.create(
+        merchant=merchant, store=store, name=name, scope=scope, prefix=secret[:12], key_hash=api_key_hash(key=secret), created_by=actor
+    )
+    audit_record(merchant=merchant, actor=actor, action="api_key.created", target=key.prefix, data={"scope": scope})
+    return key, secret
+
+
+def api_key_revoke(*, key: ApiKey, actor: User | None = None) -> ApiKey:
+    if key.revoked_at is None:
+        key.revoked_at = timezone.now()
+        key.save(update_fields=["revoked_at"])
+        audit_record(merchant=key.merchant, actor=actor, action="api_key.revoked", target=key.prefix)
+    return key
+
+
+def api_key_touch(*, key: ApiKey, now=None) -> None:
+    """Record use at most once a minute, so a busy till does not write on every request."""
+    now = now or timezone.now()
+    if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
+        ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+        key.last_used_at = now

@@ -1,0 +1,150 @@
+"""Request and response shapes of the API, used for input checks and the OpenAPI schema."""
+from rest_framework import serializers
+
+from accounts.models import Gender
+
+
+class ErrorSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    detail = serializers.CharField()
+    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+
+
+class ProgramSerializer(serializers.Serializer):
+    accrual_percent = serializers.DecimalField(max_digits=5, decimal_places=2)
+    max_redeem_percent = serializers.DecimalField(max_digits=5, decimal_places=2)
+    point_value = serializers.DecimalField(max_digits=10, decimal_places=2)
+    points_ttl_days = serializers.IntegerField(allow_null=True)
+    pending_days = serializers.IntegerField()
+    welcome_bonus = serializers.IntegerField()
+    welcome_bonus_ttl_days = serializers.IntegerField(allow_null=True)
+
+
+class ProgramPatchSerializer(ProgramSerializer):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.required = False
+
+
+class CustomerCreateSerializer(serializers.Serializer):
+    phone = serializers.CharField(max_length=40)
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    email = serializers.EmailField(required=False, allow_blank=True)
+    birthday = serializers.DateField(required=False, allow_null=True)
+    gender = serializers.ChoiceField(choices=Gender.choices, required=False, allow_blank=True)
+    referral_code = serializers.CharField(max_length=8, required=False, allow_blank=True)
+    invite = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    consent_email = serializers.BooleanField(required=False, default=False)
+    consent_sms = serializers.BooleanField(required=False, default=False)
+
+
+class BalanceSerializer(serializers.Serializer):
+    available = serializers.IntegerField()
+    pending = serializers.IntegerField()
+
+
+class ExpiringSerializer(serializers.Serializer):
+    points = serializers.IntegerField()
+    on = serializers.DateField()
+
+
+class CustomerSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    phone = serializers.CharField()
+    name = serializers.CharField()
+    email = serializers.CharField()
+    birthday = serializers.DateField(allow_null=True)
+    gender = serializers.CharField()
+    card_number = serializers.CharField()
+    referral_code = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    balance = BalanceSerializer()
+    expiring = ExpiringSerializer(many=True)
+
+
+class EntrySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    at = serializers.DateTimeField()
+    kind = serializers.CharField()
+    points = serializers.IntegerField()
+    receipt = serializers.UUIDField(allow_null=True)
+    description = serializers.CharField()
+    expires_on = serializers.DateField(allow_null=True)
+
+
+class DraftLineSerializer(serializers.Serializer):
+    sku = serializers.CharField(max_length=64)
+    name = serializers.CharField(required=False)
+    category = serializers.CharField(required=False)
+    quantity = serializers.CharField(help_text='Decimal string, e.g. "2" or "0.350"')
+    price = serializers.CharField(help_text='Decimal string in the currency, e.g. "89.90"')
+
+
+class DraftSerializer(serializers.Serializer):
+    customer = serializers.UUIDField(required=False, help_text="Customer id; or send phone; or neither for an anonymous sale")
+    phone = serializers.CharField(required=False)
+    store = serializers.CharField(required=False, help_text="Store code; defaults to the key's store, else `main`")
+    purchased_at = serializers.DateTimeField(required=False)
+    lines = DraftLineSerializer(many=True)
+    redeem_points = serializers.JSONField(required=False, help_text='An integer, "max", or 0')
+    promo_codes = serializers.ListField(child=serializers.CharField(), required=False)
+
+
+class CommitSerializer(DraftSerializer):
+    number = serializers.CharField(max_length=64, help_text="The POS receipt number, unique per store")
+
+
+class PricedLineSerializer(serializers.Serializer):
+    sku = serializers.CharField()
+    quantity = serializers.CharField()
+    price = serializers.CharField()
+    amount = serializers.CharField()
+    discount = serializers.CharField()
+    redeemed_points = serializers.IntegerField()
+    redeemed_amount = serializers.CharField()
+    total = serializers.CharField()
+    accrued_points = serializers.IntegerField()
+
+
+class AppliedSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    name = serializers.CharField()
+    detail = serializers.CharField()
+    points = serializers.IntegerField(required=False)
+    amount = serializers.CharField(required=False)
+
+
+class CalculationSerializer(serializers.Serializer):
+    subtotal = serializers.CharField()
+    discount = serializers.CharField()
+    redeemed_points = serializers.IntegerField()
+    redeemed_amount = serializers.CharField()
+    total = serializers.CharField()
+    accrued_points = serializers.IntegerField()
+    max_redeem_points = serializers.IntegerField()
+    lines = PricedLineSerializer(many=True)
+    applied = AppliedSerializer(many=True)
+
+
+class CommittedReceiptSerializer(CalculationSerializer):
+    id = serializers.UUIDField()
+    number = serializers.CharField()
+    balance = BalanceSerializer()
+
+
+class RefundLineSerializer(serializers.Serializer):
+    sku = serializers.CharField()
+    quantity = serializers.CharField()
+
+
+class RefundRequestSerializer(serializers.Serializer):
+    lines = RefundLineSerializer(many=True, required=False)
+
+
+class RefundSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    refunded_amount = serializers.CharField()
+    points_reversed = serializers.IntegerField()
+    points_returned = serializers.IntegerField()
+    balance = BalanceSerializer()

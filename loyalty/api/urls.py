@@ -1,0 +1,15 @@
+from django.urls import path
+
+from loyalty.api import views
+
+urlpatterns = [
+    path("program", views.ProgramApi.as_view(), name="api-program"),
+    path("customers", views.CustomerCreateApi.as_view(), name="api-customer-create"),
+    path("customers/lookup", views.CustomerLookupApi.as_view(), name="api-customer-lookup"),
+    path("customers/<str:customer_id>", views.CustomerDetailApi.as_view(), name="api-customer-detail"),
+    path("customers/<str:customer_id>/entries", views.CustomerEntriesApi.as_view(), name="api-customer-entries"),
+    path("receipts/calculate", views.ReceiptCalculateApi.as_view(), name="api-receipt-calculate"),
+    path("receipts", views.ReceiptCommitApi.as_view(), name="api-receipt-commit"),
+    path("receipts/<str:receipt_id>", views.ReceiptDetailApi.as_view(), name="api-receipt-detail"),
+    path("receipts/<str:receipt_id>/refund", views.ReceiptRefundApi.as_view(), name="api-receipt-refund"),
+]

@@ -1,0 +1,287 @@
+"""The checkout pipeline: one pure calculation that prices a receipt draft.
+
+`calculate(draft, context)` reads nothing from the database and writes nothing: the caller gathers
+the customer's state and the program into a `CheckoutContext` once, and the steps in `STEPS` run in
+order over the lines. Each step is a small function that adjusts line figures and appends what it
+did to `applied`. Tiers and promotions plug in as further steps (see `STEPS`); the cashier screen,
+the POS API and the tests all price through here, and `receipt_commit` runs the same function under
+the customer's lock before writing.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Callable
+
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from accounts.errors import ApplicationError
+from loyalty.money import money_quantize, points_from_money, split_integer
+
+ZERO = Decimal("0")
+HUNDRED = Decimal("100")
+
+
+@dataclass(frozen=True)
+class DraftLine:
+    sku: str
+    quantity: Decimal
+    price: Decimal
+    name: str = ""
+    category: str = ""
+
+
+@dataclass(frozen=True)
+class Draft:
+    lines: tuple[DraftLine, ...]
+    purchased_at: datetime
+    redeem_points: int | str = 0  # an integer, or "max"
+    promo_codes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ProgramRules:
+    accrual_percent: Decimal
+    max_redeem_percent: Decimal
+    point_value: Decimal
+
+
+@dataclass(frozen=True)
+class CheckoutContext:
+    """Everything the calculation may depend on, gathered once by the caller."""
+
+    currency: str
+    language: str
+    program: ProgramRules
+    has_customer: bool
+    # Points the customer can spend now: active lots not past expiry, less refund debt.
+    spendable_points: int = 0
+    debt: int = 0
+    # Filled by later mechanics (tiers, promotions); steps read what they need from here.
+    extras: dict = field(default_factory=dict)
+
+
+@dataclass
+class Line:
+    """A line as it moves through the steps. Flags say which mechanics may act on it."""
+
+    position: int
+    sku: str
+    name: str
+    category: str
+    quantity: Decimal
+    price: Decimal
+    amount: Decimal
+    discount: Decimal = ZERO
+    accrual_allowed: bool = True
+    redemption_allowed: bool = True
+    accrual_percent: Decimal = ZERO
+    redeemed_points: int = 0
+    redeemed_amount: Decimal = ZERO
+    total: Decimal = ZERO
+    accrued_points: int = 0
+
+    @property
+    def net(self) -> Decimal:
+        """What the line costs after discounts, before points pay for part of it."""
+        return self.amount - self.discount
+
+
+@dataclass
+class Calculation:
+    lines: list[Line]
+    currency: str
+    redeem_request: int | str
+    max_redeem_percent: Decimal
+    subtotal: Decimal = ZERO
+    discount: Decimal = ZERO
+    redeemed_points: int = 0
+    redeemed_amount: Decimal = ZERO
+    total: Decimal = ZERO
+    accrued_points: int = 0
+    max_redeem_points: int = 0
+    applied: list[dict] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        """The API shape: money as strings at the currency's precision, points as integers."""
+        def money(value: Decimal) -> str:
+            return str(money_quantize(value, self.currency))
+
+        return {
+            "subtotal": money(self.subtotal),
+            "discount": money(self.discount),
+            "redeemed_points": self.redeemed_points,
+            "redeemed_amount": money(self.redeemed_amount),
+            "total": money(self.total),
+            "accrued_points": self.accrued_points,
+            "max_redeem_points": self.max_redeem_points,
+            "lines": [
+                {
+                    "sku": line.sku,
+                    "name": line.name,
+                    "category": line.category,
+                    "quantity": str(line.quantity),
+                    "price": str(line.price),
+                    "amount": money(line.amount),
+                    "discount": money(line.discount),
+                    "redeemed_points": line.redeemed_points,
+                    "redeemed_amount": money(line.redeemed_amount),
+                    "total": money(line.total),
+                    "accrued_points": line.accrued_points,
+                }
+                for line in self.lines
+            ],
+            "applied": self.applied,
+        }
+
+
+Step = Callable[[Calculation, CheckoutContext], None]
+
+
+def fmt_percent(value: Decimal) -> str:
+    text = f"{value.normalize():f}"
+    return text
+
+
+def step_price_lines(calc: Calculation, ctx: CheckoutContext) -> None:
+    """Line amounts at the currency's precision and the program's base accrual rate on each."""
+    for line in calc.lines:
+        line.amount = money_quantize(line.quantity * line.price, ctx.currency)
+        line.accrual_percent = ctx.program.accrual_percent
+    calc.subtotal = sum((line.amount for line in calc.lines), ZERO)
+
+
+def step_totals_before_redemption(calc: Calculation, ctx: CheckoutContext) -> None:
+    calc.discount = sum((line.discount for line in calc.lines), ZERO)
+
+
+def step_redemption(calc: Calculation, ctx: CheckoutContext) -> None:
+    """Pay part of the receipt with points, within the balance and the cap.
+
+    The cap is a share of what the redeemable lines cost after discounts; no line is paid with
+    more points than it costs. Points are split across lines in whole points by largest remainder.
+
+    Raises:
+        ApplicationError: insufficient_points (more than the balance, or refund debt outstanding),
+            redeem_over_cap (within the balance but over the cap), customer_required.
+    """
+    point_value = ctx.program.point_value
+    redeemable = [line for line in calc.lines if line.redemption_allowed and line.net > 0]
+    base = sum((line.net for line in redeemable), ZERO)
+    capacities = [points_from_money(line.net / point_value) for line in redeemable]
+    by_cap = points_from_money(base * calc.max_redeem_percent / HUNDRED / point_value)
+    balance = max(ctx.spendable_points, 0)
+    calc.max_redeem_points = max(min(balance, by_cap, sum(capacities)), 0) if ctx.has_customer and ctx.debt == 0 else 0
+
+    request = calc.redeem_request
+    if request == "max":
+        points = calc.max_redeem_points
+    else:
+        points = int(request)
+    if points <= 0:
+        return
+    if not ctx.has_customer:
+        raise ApplicationError("customer_required", _("Points can only be redeemed by an identified customer."))
+    if ctx.debt > 0:
+        raise ApplicationError(
+            "insufficient_points",
+            _("The customer owes %(debt)d points from a return; points cannot be redeemed until it is repaid.") % {"debt": ctx.debt},
+        )
+    if points > ctx.spendable_points:
+        raise ApplicationError(
+            "insufficient_points",
+            _("The customer has %(balance)d points available; %(asked)d were asked for.") % {"balance": ctx.spendable_points, "asked": points},
+        )
+    if points > calc.max_redeem_points:
+        raise ApplicationError(
+            "redeem_over_cap",
+            _("At most %(max)d points can be redeemed on this receipt.") % {"max": calc.max_redeem_points},
+        )
+    shares = split_integer(points, [line.net for line in redeemable], capacities)
+    for line, share in zip(redeemable, shares):
+        line.redeemed_points = share
+        line.redeemed_amount = money_quantize(share * point_value, calc.currency)
+    calc.redeemed_points = points
+    calc.redeemed_amount = sum((line.redeemed_amount for line in calc.lines), ZERO)
+    calc.applied.append(
+        {
+            "kind": "redemption",
+            "name": _("Points redeemed"),
+            "detail": _("%(points)d points at %(value)s each") % {"points": points, "value": point_value},
+            "points": points,
+            "amount": str(calc.redeemed_amount),
+        }
+    )
+
+
+def step_accrual(calc: Calculation, ctx: CheckoutContext) -> None:
+    """Accrue points on the money paid, per line at its rate, rounded down once for the receipt."""
+    for line in calc.lines:
+        line.total = line.net - line.redeemed_amount
+    calc.total = sum((line.total for line in calc.lines), ZERO)
+    if not ctx.has_customer:
+        return
+    point_value = ctx.program.point_value
+    exact = [
+        line.total * line.accrual_percent / HUNDRED / point_value if line.accrual_allowed and line.total > 0 else ZERO
+        for line in calc.lines
+    ]
+    points = points_from_money(sum(exact, ZERO))
+    if points <= 0:
+        return
+    for line, share in zip(calc.lines, split_integer(points, exact)):
+        line.accrued_points = share
+    calc.accrued_points = points
+    # One explanation per rate, so a tier or promotion rate on some lines reads on its own.
+    by_rate: dict[Decimal, list[int]] = {}
+    for index, line in enumerate(calc.lines):
+        if line.accrued_points or exact[index] > 0:
+            by_rate.setdefault(line.accrual_percent, []).append(index)
+    base_rate = ctx.program.accrual_percent
+    for rate, indexes in sorted(by_rate.items(), key=lambda item: item[0] != base_rate):
+        paid = sum((calc.lines[i].total for i in indexes), ZERO)
+        rate_points = sum(calc.lines[i].accrued_points for i in indexes)
+        if rate == base_rate:
+            name = _("Base accrual %(rate)s%%") % {"rate": fmt_percent(rate)}
+        else:
+            name = ctx.extras.get("accrual_rule_name") or _("Accrual %(rate)s%%") % {"rate": fmt_percent(rate)}
+        calc.applied.append(
+            {
+                "kind": "accrual",
+                "name": name,
+                "detail": _("%(rate)s%% of %(paid)s paid in money, rounded down") % {"rate": fmt_percent(rate), "paid": paid},
+                "points": rate_points,
+            }
+        )
+
+
+# The order matters: discounts (tiers, promotions) go between pricing and the discount total,
+# redemption needs discounted lines, accrual needs what is paid in money.
+STEPS: list[Step] = [step_price_lines, step_totals_before_redemption, step_redemption, step_accrual]
+
+
+def calculate(draft: Draft, ctx: CheckoutContext, steps: list[Step] | None = None) -> Calculation:
+    """Price `draft` for the customer and program in `ctx`. Pure: no database reads or writes."""
+    calc = Calculation(
+        lines=[
+            Line(
+                position=index,
+                sku=line.sku,
+                name=line.name,
+                category=line.category,
+                quantity=line.quantity,
+                price=line.price,
+                amount=ZERO,
+            )
+            for index, line in enumerate(draft.lines)
+        ],
+        currency=ctx.currency,
+        redeem_request=draft.redeem_points,
+        max_redeem_percent=ctx.program.max_redeem_percent,
+    )
+    with translation.override(ctx.language):
+        for step in steps or STEPS:
+            step(calc, ctx)
+    return calc

@@ -1,0 +1,277 @@
+"""Program settings, the points ledger (accounts, lots, entries), receipts and refunds.
+
+Units: points are whole integers; money is Decimal with MONEY_DECIMAL_PLACES, in the merchant's currency.
+"""
+import uuid
+from decimal import Decimal
+
+import pgtrigger
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Customer, Merchant, Store
+
+MONEY = {"max_digits": settings.MONEY_MAX_DIGITS, "decimal_places": settings.MONEY_DECIMAL_PLACES}
+QUANTITY = {"max_digits": 12, "decimal_places": 3}
+PERCENT = {"max_digits": 5, "decimal_places": 2}
+
+
+class Program(models.Model):
+    """One per merchant: the base rules every receipt is priced by (API.md "Program settings")."""
+
+    merchant = models.OneToOneField(Merchant, on_delete=models.CASCADE, related_name="program")
+    accrual_percent = models.DecimalField(default=Decimal("5.00"), **PERCENT)
+    max_redeem_percent = models.DecimalField(default=Decimal("100.00"), **PERCENT)
+    point_value = models.DecimalField(default=Decimal("1.00"), max_digits=10, decimal_places=2)
+    points_ttl_days = models.PositiveIntegerField(null=True, blank=True, default=365)
+    pending_days = models.PositiveIntegerField(default=0)
+    welcome_bonus = models.PositiveIntegerField(default=300)
+    welcome_bonus_ttl_days = models.PositiveIntegerField(null=True, blank=True, default=14)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(accrual_percent__gte=0, accrual_percent__lte=100), name="program_accrual_0_100"),
+            models.CheckConstraint(condition=Q(max_redeem_percent__gte=0, max_redeem_percent__lte=100), name="program_cap_0_100"),
+            models.CheckConstraint(condition=Q(point_value__gt=0), name="program_point_value_positive"),
+            models.CheckConstraint(condition=Q(points_ttl_days__isnull=True) | Q(points_ttl_days__gte=1), name="program_ttl_positive"),
+            models.CheckConstraint(
+                condition=Q(welcome_bonus_ttl_days__isnull=True) | Q(welcome_bonus_ttl_days__gte=1), name="program_welcome_ttl_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Program of {self.merchant}"
+
+
+class PointsAccount(models.Model):
+    """The row a writer locks before touching a customer's lots; also holds refund debt.
+
+    Balance is never cached: available = remaining of active lots - debt, pending = remaining of
+    pending lots. Debt exists only when a refund had to take back points already spent, and any
+    active lot repays it first, so debt > 0 implies no active lot has points left.
+    """
+
+    customer = models.OneToOneField(Customer, on_delete=models.CASCADE, primary_key=True, related_name="points_account")
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+")
+    debt = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(debt__gte=0), name="account_debt_non_negative")]
+
+    def __str__(self) -> str:
+        return f"Points of {self.customer_id}"
+
+
+class EntryKind(models.TextChoices):
+    ACCRUAL = "accrual", _("Accrual")
+    REDEMPTION = "redemption", _("Redemption")
+    EXPIRY = "expiry", _("Expiry")
+    WELCOME = "welcome", _("Welcome bonus")
+    BONUS = "bonus", _("Bonus")
+    REFERRAL = "referral", _("Referral reward")
+    ADJUSTMENT = "adjustment", _("Adjustment")
+    REFUND = "refund", _("Return")
+    DONATION = "donation", _("Donation")
+
+
+class Receipt(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="receipts")
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="receipts")
+    customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.PROTECT, related_name="receipts")
+    number = models.CharField(max_length=64)
+    purchased_at = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now)
+    cashier = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    subtotal = models.DecimalField(**MONEY)
+    discount = models.DecimalField(**MONEY)
+    redeemed_points = models.PositiveIntegerField(default=0)
+    redeemed_amount = models.DecimalField(**MONEY)
+    total = models.DecimalField(**MONEY)
+    accrued_points = models.PositiveIntegerField(default=0)
+    applied = models.JSONField(default=list)
+    # Running totals of returns, so a list can show them without summing refunds.
+    refunded_amount = models.DecimalField(default=Decimal("0"), **MONEY)
+    points_reversed = models.PositiveIntegerField(default=0)
+    points_returned = models.PositiveIntegerField(default=0)
+    fully_refunded = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["merchant", "store", "number"], name="receipt_number_unique_per_store"),
+            models.CheckConstraint(condition=Q(total__gte=0), name="receipt_total_non_negative"),
+            models.CheckConstraint(condition=Q(refunded_amount__lte=F("total")), name="receipt_refund_within_total"),
+            models.CheckConstraint(condition=Q(points_reversed__lte=F("accrued_points")), name="receipt_reversed_within_accrued"),
+            models.CheckConstraint(condition=Q(points_returned__lte=F("redeemed_points")), name="receipt_returned_within_redeemed"),
+        ]
+        indexes = [
+            models.Index(fields=["merchant", "-purchased_at"], name="receipt_merchant_purchased"),
+            models.Index(fields=["merchant", "customer", "-purchased_at"], name="receipt_merchant_customer"),
+            models.Index(fields=["merchant", "number"], name="receipt_merchant_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Receipt {self.number}"
+
+
+class ReceiptLine(models.Model):
+    receipt = models.ForeignKey(Receipt, on_delete=models.CASCADE, related_name="lines")
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+")
+    position = models.PositiveIntegerField()
+    sku = models.CharField(max_length=64)
+    name = models.CharField(max_length=200, blank=True)
+    category = models.CharField(max_length=100, blank=True)
+    quantity = models.DecimalField(**QUANTITY)
+    price = models.DecimalField(**MONEY)
+    amount = models.DecimalField(**MONEY)
+    discount = models.DecimalField(**MONEY)
+    redeemed_points = models.PositiveIntegerField(default=0)
+    redeemed_amount = models.DecimalField(**MONEY)
+    total = models.DecimalField(**MONEY)
+    accrued_points = models.PositiveIntegerField(default=0)
+    returned_quantity = models.DecimalField(default=Decimal("0"), **QUANTITY)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="line_quantity_positive"),
+            models.CheckConstraint(condition=Q(returned_quantity__gte=0, returned_quantity__lte=F("quantity")), name="line_returned_within_quantity"),
+            models.UniqueConstraint(fields=["receipt", "position"], name="line_position_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sku} × {self.quantity}"
+
+
+class Refund(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+")
+    receipt = models.ForeignKey(Receipt, on_delete=models.PROTECT, related_name="refunds")
+    at = models.DateTimeField(default=timezone.now)
+    cashier = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    refunded_amount = models.DecimalField(**MONEY)
+    points_reversed = models.PositiveIntegerField(default=0)
+    points_returned = models.PositiveIntegerField(default=0)
+    # The part of points_reversed that was already spent and became debt.
+    debt_created = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["merchant", "-at"], name="refund_merchant_at")]
+
+    def __str__(self) -> str:
+        return f"Return on {self.receipt_id}"
+
+
+class RefundLine(models.Model):
+    refund = models.ForeignKey(Refund, on_delete=models.CASCADE, related_name="lines")
+    line = models.ForeignKey(ReceiptLine, on_delete=models.PROTECT, related_name="refund_lines")
+    quantity = models.DecimalField(**QUANTITY)
+    amount = models.DecimalField(**MONEY)
+    points_reversed = models.PositiveIntegerField(default=0)
+    points_returned = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(quantity__gt=0), name="refundline_quantity_positive")]
+
+
+class Lot(models.Model):
+    """A credit of points with its own lifetime; spending consumes lots that expire first."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="lots")
+    source = models.CharField(max_length=16, choices=EntryKind.choices)
+    points = models.PositiveIntegerField()
+    remaining = models.PositiveIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+    # Pending until the activation job, run at or after activates_at, records it as active.
+    activates_at = models.DateTimeField(null=True, blank=True)
+    is_pending = models.BooleanField(default=False)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    # Set by the expiry job: when it ran and how many points it took.
+    expired_at = models.DateTimeField(null=True, blank=True)
+    expired_points = models.PositiveIntegerField(default=0)
+    receipt = models.ForeignKey(Receipt, null=True, blank=True, on_delete=models.PROTECT, related_name="lots")
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(points__gt=0), name="lot_points_positive"),
+            models.CheckConstraint(condition=Q(remaining__gte=0) & Q(remaining__lte=F("points")), name="lot_remaining_within_points"),
+        ]
+        indexes = [
+            models.Index(fields=["merchant", "customer", "expires_at"], name="lot_customer_fefo"),
+            models.Index(fields=["expires_at"], condition=Q(remaining__gt=0), name="lot_due_expiry"),
+            models.Index(fields=["activates_at"], condition=Q(is_pending=True), name="lot_due_activation"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} lot {self.remaining}/{self.points}"
+
+
+class Entry(models.Model):
+    """One change of a customer's points. Append-only: PostgreSQL refuses UPDATE and DELETE."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="entries")
+    kind = models.CharField(max_length=16, choices=EntryKind.choices)
+    points = models.IntegerField()
+    at = models.DateTimeField(default=timezone.now)
+    description = models.CharField(max_length=300)
+    lot = models.ForeignKey(Lot, null=True, blank=True, on_delete=models.PROTECT, related_name="entries")
+    receipt = models.ForeignKey(Receipt, null=True, blank=True, on_delete=models.PROTECT, related_name="entries")
+    refund = models.ForeignKey(Refund, null=True, blank=True, on_delete=models.PROTECT, related_name="entries")
+    staff = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # The lifetime of the points this entry credited, shown in the history.
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=~Q(points=0), name="entry_points_nonzero"),
+            # The expiry job can run twice with the same --now; a lot expires once.
+            models.UniqueConstraint(fields=["lot"], condition=Q(kind="expiry"), name="entry_one_expiry_per_lot"),
+        ]
+        indexes = [models.Index(fields=["merchant", "customer", "-at", "-id"], name="entry_customer_history")]
+        triggers = [
+            pgtrigger.Protect(name="entry_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.points:+d}"
+
+
+class IdempotencyRecord(models.Model):
+    """The first response to a state-changing API call, replayed for the same key and body."""
+
+    class State(models.TextChoices):
+        IN_PROGRESS = "in_progress"
+        DONE = "done"
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    endpoint = models.CharField(max_length=200)
+    request_hash = models.CharField(max_length=64)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.IN_PROGRESS)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    response = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["merchant", "key"], name="idempotency_key_unique_per_merchant")]
+        indexes = [models.Index(fields=["created_at"], name="idempotency_created")]
+
+
+class JobRun(models.Model):
+    """A record of each scheduled job run, shown to the operator."""
+
+    name = models.CharField(max_length=64)
+    as_of = models.DateTimeField()
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    result = models.JSONField(default=dict)
+
+    class Meta:
+        indexes = [models.Index(fields=["name", "-started_at"], name="jobrun_name_started")]

@@ -1,0 +1,31 @@
+"""Joining the program: the customer, their points account and the welcome bonus, in one transaction."""
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from accounts.models import Customer, Merchant, Store
+from accounts.services import customer_create
+from loyalty.models import EntryKind, PointsAccount, Program
+from loyalty.services.ledger import points_credit
+
+
+@transaction.atomic
+def customer_join(*, merchant: Merchant, phone: str, store: Store | None = None, at=None, **profile) -> Customer:
+    """Register a customer and credit the program's welcome bonus, available at once.
+
+    Raises:
+        ValidationError: bad phone or unknown referral code.
+        Conflict: customer_exists.
+    """
+    at = at or timezone.now()
+    customer = customer_create(merchant=merchant, phone=phone, store=store, created_at=at, **profile)
+    account = PointsAccount.objects.create(customer=customer, merchant=merchant)
+    program = Program.objects.get(merchant=merchant)
+    if program.welcome_bonus > 0:
+        with translation.override(merchant.language):
+            description = _("Welcome bonus for joining")
+        points_credit(
+            customer=customer, account=account, kind=EntryKind.WELCOME, points=program.welcome_bonus,
+            description=description, at=at, ttl_days=program.welcome_bonus_ttl_days,
+        )
+    return customer

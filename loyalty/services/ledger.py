@@ -1,0 +1,316 @@
+"""The points ledger: every change is a new entry; lots carry what is left of each credit.
+
+Invariant, checked by the property tests: for every customer,
+    sum(entry.points) == sum(lot.remaining) - account.debt == available + pending.
+Writers lock the customer's PointsAccount row first (select_for_update), so two tills redeeming
+from one account are serialised; the set-based jobs lock lots row by row in their UPDATE.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db import connection, transaction
+from django.db.models import F, Q, Sum
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from accounts.errors import ApplicationError, ValidationError
+from accounts.models import Customer, User
+from accounts.services import audit_record
+from loyalty.models import EntryKind, Entry, Lot, PointsAccount, Program, Receipt, Refund
+
+
+def account_lock(*, customer: Customer) -> PointsAccount:
+    """Lock and return the customer's points account, creating it on first use."""
+    account = PointsAccount.objects.select_for_update().filter(customer=customer).first()
+    if account is None:
+        PointsAccount.objects.get_or_create(customer=customer, defaults={"merchant_id": customer.merchant_id})
+        account = PointsAccount.objects.select_for_update().get(customer=customer)
+    return account
+
+
+def spendable_lots(*, customer: Customer, now: datetime):
+    """Active lots with points left that have not passed their expiry, soonest expiry first."""
+    return (
+        Lot.objects.filter(merchant_id=customer.merchant_id, customer=customer, remaining__gt=0, is_pending=False)
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+        .order_by(F("expires_at").asc(nulls_last=True), "created_at", "id")
+    )
+
+
+def spendable_points(*, customer: Customer, now: datetime) -> int:
+    return spendable_lots(customer=customer, now=now).aggregate(total=Sum("remaining"))["total"] or 0
+
+
+def _consume(lots, points: int) -> int:
+    """Take up to `points` from `lots` in order; return how many were taken. Saves the lots."""
+    taken = 0
+    changed = []
+    for lot in lots:
+        if taken >= points:
+            break
+        take = min(lot.remaining, points - taken)
+        if take <= 0:
+            continue
+        lot.remaining -= take
+        taken += take
+        changed.append(lot)
+    if changed:
+        Lot.objects.bulk_update(changed, ["remaining"])
+    return taken
+
+
+def debt_repay(*, account: PointsAccount) -> int:
+    """Pay refund debt from active lots; the caller holds the account lock."""
+    if account.debt <= 0:
+        return 0
+    lots = Lot.objects.select_for_update().filter(customer_id=account.customer_id, remaining__gt=0, is_pending=False).order_by(
+        F("expires_at").asc(nulls_last=True), "id"
+    )
+    repaid = _consume(lots, account.debt)
+    if repaid:
+        account.debt -= repaid
+        account.updated_at = timezone.now()
+        account.save(update_fields=["debt", "updated_at"])
+    return repaid
+
+
+def points_credit(
+    *,
+    customer: Customer,
+    account: PointsAccount,
+    kind: str,
+    points: int,
+    description: str,
+    at: datetime,
+    ttl_days: int | None,
+    pending_days: int = 0,
+    receipt: Receipt | None = None,
+    refund: Refund | None = None,
+    staff: User | None = None,
+) -> Entry:
+    """Credit a lot of `points` and write its entry. The caller holds the account lock.
+
+    Points credited while the customer owes refund debt repay it first (unless pending: those
+    repay it when the activation job makes them active).
+    """
+    if points <= 0:
+        raise ValidationError({"points": ["Points to credit must be a positive whole number."]})
+    pending = pending_days > 0
+    expires_at = at + timedelta(days=ttl_days) if ttl_days else None
+    lot = Lot(
+        merchant_id=customer.merchant_id,
+        customer=customer,
+        source=kind,
+        points=points,
+        remaining=points,
+        created_at=at,
+        activates_at=at + timedelta(days=pending_days) if pending else None,
+        is_pending=pending,
+        expires_at=expires_at,
+        receipt=receipt,
+    )
+    if not pending and account.debt > 0:
+        repay = min(account.debt, points)
+        lot.remaining -= repay
+        account.debt -= repay
+        account.updated_at = timezone.now()
+        account.save(update_fields=["debt", "updated_at"])
+    lot.save(force_insert=True)
+    return Entry.objects.create(
+        merchant_id=customer.merchant_id,
+        customer=customer,
+        kind=kind,
+        points=points,
+        at=at,
+        description=description,
+        lot=lot,
+        receipt=receipt,
+        refund=refund,
+        staff=staff,
+        expires_at=expires_at,
+    )
+
+
+def points_debit(
+    *,
+    customer: Customer,
+    points: int,
+    kind: str,
+    description: str,
+    now: datetime,
+    at: datetime | None = None,
+    receipt: Receipt | None = None,
+    staff: User | None = None,
+) -> Entry:
+    """Spend `points` from the lots that expire first. The caller holds the account lock.
+
+    Raises:
+        ApplicationError: insufficient_points when the spendable lots hold fewer points.
+    """
+    lots = list(spendable_lots(customer=customer, now=now).select_for_update())
+    available = sum(lot.remaining for lot in lots)
+    if points > available:
+        raise ApplicationError(
+            "insufficient_points",
+            _("The customer has %(balance)d points available; %(asked)d were asked for.") % {"balance": available, "asked": points},
+        )
+    _consume(lots, points)
+    return Entry.objects.create(
+        merchant_id=customer.merchant_id,
+        customer=customer,
+        kind=kind,
+        points=-points,
+        at=at or now,
+        description=description,
+        receipt=receipt,
+        staff=staff,
+    )
+
+
+def points_take_back(*, customer: Customer, account: PointsAccount, points: int, own_lot: Lot | None, now: datetime) -> int:
+    """Take back points a return reverses: from the receipt's own lot, then active lots, then
+    pending ones; what was already spent becomes debt. Returns the debt created."""
+    taken = 0
+    if own_lot is not None:
+        own = Lot.objects.select_for_update().filter(pk=own_lot.pk)
+        taken += _consume(own, points)
+    if taken < points:
+        active = Lot.objects.select_for_update().filter(customer=customer, remaining__gt=0, is_pending=False).order_by(
+            F("expires_at").asc(nulls_last=True), "id"
+        )
+        taken += _consume(active, points - taken)
+    if taken < points:
+        pending = Lot.objects.select_for_update().filter(customer=customer, remaining__gt=0, is_pending=True).order_by("activates_at", "id")
+        taken += _consume(pending, points - taken)
+    debt = points - taken
+    if debt:
+        account.debt += debt
+        account.updated_at = now
+        account.save(update_fields=["debt", "updated_at"])
+    return debt
+
+
+def points_earn(*, customer: Customer, kind: str, points: int, description: str, ttl_days: int | None, at: datetime | None = None, staff: User | None = None) -> Entry:
+    """Credit bonus points (gifts, referral rewards) that are available at once. For other apps."""
+    with transaction.atomic():
+        account = account_lock(customer=customer)
+        return points_credit(
+            customer=customer, account=account, kind=kind, points=points, description=description,
+            at=at or timezone.now(), ttl_days=ttl_days, staff=staff,
+        )
+
+
+@transaction.atomic
+def points_adjust(*, customer: Customer, points: int, reason: str, staff: User | None, now: datetime | None = None) -> Entry:
+    """A manual correction by staff, with a reason; audited (who, when, why).
+
+    A positive adjustment is a new lot with the program's lifetime; a negative one spends the
+    lots that expire first and cannot take more than is available.
+
+    Raises:
+        ValidationError: zero points or no reason.
+        ApplicationError: insufficient_points for a negative adjustment beyond the balance.
+    """
+    now = now or timezone.now()
+    reason = (reason or "").strip()
+    errors = {}
+    if not isinstance(points, int) or isinstance(points, bool) or points == 0:
+        errors["points"] = [_("Enter a whole number of points other than zero.")]
+    elif abs(points) > 10_000_000:
+        errors["points"] = [_("That is more points than any adjustment may move.")]
+    if not reason:
+        errors["reason"] = [_("Say why the points are adjusted.")]
+    elif len(reason) > 250:
+        errors["reason"] = [_("Keep the reason under 250 characters.")]
+    if errors:
+        raise ValidationError(errors)
+    merchant = customer.merchant
+    account = account_lock(customer=customer)
+    with translation.override(merchant.language):
+        description = _("Adjustment: %(reason)s") % {"reason": reason}
+    if points > 0:
+        program = Program.objects.get(merchant=merchant)
+        entry = points_credit(
+            customer=customer, account=account, kind=EntryKind.ADJUSTMENT, points=points, description=description,
+            at=now, ttl_days=program.points_ttl_days, staff=staff,
+        )
+    else:
+        entry = points_debit(customer=customer, points=-points, kind=EntryKind.ADJUSTMENT, description=description, now=now, staff=staff)
+    audit_record(
+        merchant=merchant, actor=staff, action="points.adjusted", target=customer.phone, reason=reason,
+        data={"points": points, "customer": str(customer.pk), "entry": entry.pk},
+    )
+    return entry
+
+
+def _description_case(message: str, column: str) -> tuple[str, list[str]]:
+    """An SQL CASE that picks `message` in each merchant's language, for set-based inserts."""
+    from django.conf import settings
+
+    parts, params = [], []
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            params.extend([code, _(message)])
+        parts.append("WHEN %s THEN %s")
+    with translation.override("en"):
+        params.append(_(message))
+    return f"CASE {column} " + " ".join(parts) + " ELSE %s END", params
+
+
+def points_expire(*, now: datetime) -> int:
+    """Expire every lot whose lifetime has passed as of `now`: one `expiry` entry per lot.
+
+    Set-based: one UPDATE marks the lots (taking row locks, so a concurrent redemption either
+    finishes first and leaves less to expire, or waits), one INSERT … SELECT writes the entries.
+    Running it twice with the same `now` changes nothing the second time.
+    """
+    case_sql, case_params = _description_case("Points expired", "m.language")
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"""
+                    WITH expired AS (
+                        UPDATE loyalty_lot SET expired_points = remaining, remaining = 0, expired_at = %s
+                        WHERE remaining > 0 AND expires_at <= %s
+                        RETURNING id, merchant_id, customer_id, expired_points, expires_at
+                    )
+                    INSERT INTO loyalty_entry (merchant_id, customer_id, kind, points, at, description, lot_id)
+                    SELECT e.merchant_id, e.customer_id, 'expiry', -e.expired_points, e.expires_at, {case_sql}, e.id
+                    FROM expired e JOIN accounts_merchant m ON m.id = e.merchant_id
+                    """,
+                    [now, now, *case_params],
+                )
+                return cursor.rowcount
+        Lot.objects.filter(remaining__gt=0, expires_at__lte=now).update(
+            expired_points=F("remaining"), remaining=0, expired_at=now
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                INSERT INTO loyalty_entry (merchant_id, customer_id, kind, points, at, description, lot_id)
+                SELECT l.merchant_id, l.customer_id, 'expiry', -l.expired_points, l.expires_at, {case_sql}, l.id
+                FROM loyalty_lot l JOIN accounts_merchant m ON m.id = l.merchant_id
+                WHERE l.expired_at = %s AND l.expired_points > 0
+                  AND NOT EXISTS (SELECT 1 FROM loyalty_entry x WHERE x.lot_id = l.id AND x.kind = 'expiry')
+                """,
+                [*case_params, now],
+            )
+            return cursor.rowcount
+
+
+def points_activate(*, now: datetime) -> int:
+    """Make pending points spendable once their delay has passed as of `now`. Safe to run twice.
+
+    One UPDATE does the work; only the rare accounts with refund debt are then visited to repay it.
+    """
+    with transaction.atomic():
+        activated = Lot.objects.filter(is_pending=True, activates_at__lte=now).update(is_pending=False)
+        indebted = PointsAccount.objects.filter(debt__gt=0, customer__lots__remaining__gt=0, customer__lots__is_pending=False).values_list(
+            "customer_id", flat=True
+        ).distinct()
+        for customer_id in list(indebted):
+            account = PointsAccount.objects.select_for_update().get(customer_id=customer_id)
+            debt_repay(account=account)
+    return activated

@@ -1,0 +1,112 @@
+"""Program settings: the base rules of a merchant's loyalty program."""
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.errors import ValidationError
+from accounts.models import Merchant, User
+from accounts.services import audit_record
+from loyalty.models import Program
+
+PROGRAM_FIELDS = (
+    "accrual_percent",
+    "max_redeem_percent",
+    "point_value",
+    "points_ttl_days",
+    "pending_days",
+    "welcome_bonus",
+    "welcome_bonus_ttl_days",
+)
+
+
+def program_create(*, merchant: Merchant, **fields) -> Program:
+    return Program.objects.create(merchant=merchant, **fields)
+
+
+def _decimal(value, *, field: str, low: Decimal, high: Decimal, low_inclusive: bool, errors: dict) -> Decimal | None:
+    if isinstance(value, bool) or value is None or isinstance(value, float):
+        errors[field] = [_("Enter a number as a string, such as \"5.00\".")]
+        return None
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        errors[field] = [_("Enter a number, such as \"5.00\".")]
+        return None
+    if not number.is_finite() or number.as_tuple().exponent < -2:
+        errors[field] = [_("Use at most two decimal places.")]
+        return None
+    if (number < low if low_inclusive else number <= low) or number > high:
+        errors[field] = [_("Enter a value from %(low)s to %(high)s.") % {"low": low, "high": high}]
+        return None
+    return number
+
+
+def _integer(value, *, field: str, low: int, high: int, nullable: bool, errors: dict) -> int | None:
+    if value is None:
+        if nullable:
+            return None
+        errors[field] = [_("This field cannot be empty.")]
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+            value = int(value)
+        else:
+            errors[field] = [_("Enter a whole number.")]
+            return None
+    if value < low or value > high:
+        errors[field] = [_("Enter a whole number from %(low)s to %(high)s.") % {"low": low, "high": high}]
+        return None
+    return value
+
+
+def program_validate(changes: dict) -> dict:
+    """Check a partial set of program settings; return them cleaned.
+
+    Raises:
+        ValidationError: with a message per bad or unknown field.
+    """
+    errors: dict = {}
+    clean: dict = {}
+    for name in set(changes) - set(PROGRAM_FIELDS):
+        errors[name] = [_("Unknown setting.")]
+    rules = {
+        "accrual_percent": lambda v: _decimal(v, field="accrual_percent", low=Decimal(0), high=Decimal(100), low_inclusive=True, errors=errors),
+        "max_redeem_percent": lambda v: _decimal(v, field="max_redeem_percent", low=Decimal(0), high=Decimal(100), low_inclusive=True, errors=errors),
+        "point_value": lambda v: _decimal(v, field="point_value", low=Decimal(0), high=Decimal(1_000_000), low_inclusive=False, errors=errors),
+        "points_ttl_days": lambda v: _integer(v, field="points_ttl_days", low=1, high=36_500, nullable=True, errors=errors),
+        "pending_days": lambda v: _integer(v, field="pending_days", low=0, high=365, nullable=False, errors=errors),
+        "welcome_bonus": lambda v: _integer(v, field="welcome_bonus", low=0, high=1_000_000, nullable=False, errors=errors),
+        "welcome_bonus_ttl_days": lambda v: _integer(v, field="welcome_bonus_ttl_days", low=1, high=36_500, nullable=True, errors=errors),
+    }
+    for name in PROGRAM_FIELDS:
+        if name in changes:
+            value = rules[name](changes[name])
+            if name not in errors:
+                clean[name] = value
+    if errors:
+        raise ValidationError(errors)
+    return clean
+
+
+@transaction.atomic
+def program_update(*, merchant: Merchant, changes: dict, actor: User | None = None) -> Program:
+    """Change program settings; takes effect from the next receipt. Audited.
+
+    Raises:
+        ValidationError: a field is unknown or out of range; nothing is written.
+    """
+    clean = program_validate(changes)
+    program = Program.objects.select_for_update().get(merchant=merchant)
+    before = {name: str(getattr(program, name)) for name in clean}
+    for name, value in clean.items():
+        setattr(program, name, value)
+    program.updated_at = timezone.now()
+    program.save()
+    if clean:
+        audit_record(
+            merchant=merchant, actor=actor, action="program.updated", target=merchant.slug,
+            data={"before": before, "after": {name: str(value) for name, value in clean.items()}},
+        )
+    return program

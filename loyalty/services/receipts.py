@@ -1,0 +1,288 @@
+"""Receipts: price, commit exactly once, refund. All pricing goes through loyalty.checkout."""
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import ROUND_FLOOR, Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from accounts.errors import ApplicationError, Conflict, ValidationError
+from accounts.models import Customer, Merchant, Store, User
+from loyalty.checkout import Calculation, CheckoutContext, Draft, ProgramRules, calculate
+from loyalty.drafts import _decimal_field
+from loyalty.models import Entry, EntryKind, Lot, PointsAccount, Program, Receipt, ReceiptLine, Refund, RefundLine
+from loyalty.money import money_quantize
+from loyalty.services.ledger import account_lock, points_credit, points_debit, points_take_back, spendable_points
+
+ZERO = Decimal("0")
+
+
+def checkout_context_build(*, merchant: Merchant, program: Program, customer: Customer | None, debt: int, now: datetime) -> CheckoutContext:
+    """Gather what the pure calculation needs. Later mechanics add their state to `extras`."""
+    return CheckoutContext(
+        currency=merchant.currency,
+        language=merchant.language,
+        program=ProgramRules(
+            accrual_percent=program.accrual_percent,
+            max_redeem_percent=program.max_redeem_percent,
+            point_value=program.point_value,
+        ),
+        has_customer=customer is not None,
+        spendable_points=(spendable_points(customer=customer, now=now) - debt) if customer is not None else 0,
+        debt=debt,
+    )
+
+
+def receipt_calculate(*, merchant: Merchant, customer: Customer | None, draft: Draft, now: datetime | None = None) -> Calculation:
+    """Price a draft without writing anything.
+
+    Raises:
+        ApplicationError: insufficient_points, redeem_over_cap, customer_required.
+    """
+    now = now or timezone.now()
+    program = Program.objects.get(merchant=merchant)
+    debt = 0
+    if customer is not None:
+        debt = PointsAccount.objects.filter(customer=customer).values_list("debt", flat=True).first() or 0
+    ctx = checkout_context_build(merchant=merchant, program=program, customer=customer, debt=debt, now=now)
+    return calculate(draft, ctx)
+
+
+def receipt_commit(
+    *,
+    merchant: Merchant,
+    store: Store,
+    customer: Customer | None,
+    draft: Draft,
+    number: str,
+    cashier: User | None = None,
+    now: datetime | None = None,
+) -> tuple[Receipt, Calculation]:
+    """Price the draft under the customer's lock and write the receipt, its lines and the ledger.
+
+    The calculation is repeated under the lock, so two tills redeeming from one account at once
+    cannot both spend the same points: the second sees the balance the first left.
+
+    Raises:
+        ValidationError: a bad receipt number.
+        Conflict: receipt_exists (this number was already committed in this store).
+        ApplicationError: insufficient_points, redeem_over_cap, customer_required.
+    """
+    number = (number or "").strip() if isinstance(number, str) else ""
+    if not number or len(number) > 64:
+        raise ValidationError({"number": [_("Send the POS receipt number, up to 64 characters.")]})
+    now = now or timezone.now()
+    try:
+        with transaction.atomic():
+            return _receipt_write(merchant=merchant, store=store, customer=customer, draft=draft, number=number, cashier=cashier, now=now)
+    except IntegrityError:
+        if Receipt.objects.filter(merchant=merchant, store=store, number=number).exists():
+            raise Conflict("receipt_exists", _("Receipt %(number)s was already committed in this store.") % {"number": number})
+        raise
+
+
+def _receipt_write(*, merchant, store, customer, draft, number, cashier, now) -> tuple[Receipt, Calculation]:
+    debt = 0
+    if customer is not None:
+        account = account_lock(customer=customer)
+        debt = account.debt
+    if Receipt.objects.filter(merchant=merchant, store=store, number=number).exists():
+        raise Conflict("receipt_exists", _("Receipt %(number)s was already committed in this store.") % {"number": number})
+    program = Program.objects.get(merchant=merchant)
+    calc = calculate(draft, checkout_context_build(merchant=merchant, program=program, customer=customer, debt=debt, now=now))
+    receipt = Receipt.objects.create(
+        merchant=merchant,
+        store=store,
+        customer=customer,
+        number=number,
+        purchased_at=draft.purchased_at,
+        created_at=now,
+        cashier=cashier,
+        subtotal=calc.subtotal,
+        discount=calc.discount,
+        redeemed_points=calc.redeemed_points,
+        redeemed_amount=calc.redeemed_amount,
+        total=calc.total,
+        accrued_points=calc.accrued_points,
+        applied=calc.applied,
+    )
+    ReceiptLine.objects.bulk_create(
+        [
+            ReceiptLine(
+                receipt=receipt,
+                merchant=merchant,
+                position=line.position,
+                sku=line.sku,
+                name=line.name,
+                category=line.category,
+                quantity=line.quantity,
+                price=line.price,
+                amount=line.amount,
+                discount=line.discount,
+                redeemed_points=line.redeemed_points,
+                redeemed_amount=line.redeemed_amount,
+                total=line.total,
+                accrued_points=line.accrued_points,
+            )
+            for line in calc.lines
+        ]
+    )
+    if customer is not None:
+        with translation.override(merchant.language):
+            if calc.redeemed_points:
+                points_debit(
+                    customer=customer, points=calc.redeemed_points, kind=EntryKind.REDEMPTION,
+                    description=_("Paid with points for receipt %(number)s") % {"number": number},
+                    now=now, at=draft.purchased_at, receipt=receipt,
+                )
+            if calc.accrued_points:
+                points_credit(
+                    customer=customer, account=account, kind=EntryKind.ACCRUAL, points=calc.accrued_points,
+                    description=_("Points for purchase, receipt %(number)s") % {"number": number},
+                    at=draft.purchased_at, ttl_days=program.points_ttl_days, pending_days=program.pending_days, receipt=receipt,
+                )
+    return receipt, calc
+
+
+def _share(total, returned_before: Decimal, returned_now: Decimal, quantity: Decimal, *, whole: bool, currency: str = ""):
+    """What a return of `returned_now` more units takes of a line figure, cumulatively rounded.
+
+    Computing the cumulative share and subtracting what earlier returns took means the last
+    return of a line takes exactly what remains, so a receipt never loses or gains a point or cent.
+    """
+    def cumulative(units: Decimal):
+        if units >= quantity:
+            return total
+        exact = total * units / quantity
+        if whole:
+            return int(exact.to_integral_value(rounding=ROUND_FLOOR))
+        return money_quantize(exact, currency)
+
+    return cumulative(returned_before + returned_now) - cumulative(returned_before)
+
+
+def refund_lines_parse(data, *, lines: list[ReceiptLine]) -> dict[int, Decimal]:
+    """Map a refund body to {line id: quantity}. `{}` or no `lines` returns everything not yet returned.
+
+    Raises:
+        ValidationError: malformed body or unknown sku.
+        ApplicationError: refund_exceeds_purchase, nothing_to_refund.
+    """
+    if not isinstance(data, dict):
+        raise ValidationError({"non_field_errors": [_("Send a JSON object.")]})
+    raw = data.get("lines")
+    wanted: dict[int, Decimal] = {}
+    if raw is None:
+        for line in lines:
+            left = line.quantity - line.returned_quantity
+            if left > 0:
+                wanted[line.pk] = left
+        if not wanted:
+            raise ApplicationError("nothing_to_refund", _("Everything on this receipt has already been returned."))
+        return wanted
+    if not isinstance(raw, list) or not raw or len(raw) > 1000:
+        raise ValidationError({"lines": [_("Send a list of lines with sku and quantity, or {} to return everything.")]})
+    errors: dict = {}
+    requested: dict[str, Decimal] = {}
+    for index, item in enumerate(raw):
+        key = f"lines[{index}]"
+        if not isinstance(item, dict) or not isinstance(item.get("sku"), str):
+            errors[key] = [_("Each line needs a sku and a quantity.")]
+            continue
+        quantity = _decimal_field(item.get("quantity"), places=3, allow_zero=False, errors=errors, key=f"{key}.quantity")
+        if quantity is None:
+            continue
+        sku = item["sku"].strip()
+        if not any(line.sku == sku for line in lines):
+            errors[f"{key}.sku"] = [_("This receipt has no line with sku %(sku)s.") % {"sku": sku[:64]}]
+            continue
+        requested[sku] = requested.get(sku, Decimal(0)) + quantity
+    if errors:
+        raise ValidationError(errors)
+    for sku, quantity in requested.items():
+        left_to_place = quantity
+        for line in lines:
+            if line.sku != sku or left_to_place <= 0:
+                continue
+            room = line.quantity - line.returned_quantity
+            take = min(room, left_to_place)
+            if take > 0:
+                wanted[line.pk] = wanted.get(line.pk, Decimal(0)) + take
+                left_to_place -= take
+        if left_to_place > 0:
+            bought = sum((line.quantity for line in lines if line.sku == sku), Decimal(0))
+            raise ApplicationError(
+                "refund_exceeds_purchase",
+                _("Cannot return more of %(sku)s than was bought (%(bought)s, some may already be returned).") % {"sku": sku, "bought": bought},
+            )
+    return wanted
+
+
+@transaction.atomic
+def receipt_refund(*, receipt: Receipt, data: dict, cashier: User | None = None, now: datetime | None = None) -> Refund:
+    """Return items: money back for what they cost, points earned on them taken back, points spent
+    on them given back (as a new lot with the program's lifetime from the return).
+
+    Raises:
+        ValidationError, ApplicationError: see refund_lines_parse; nothing is written.
+    """
+    now = now or timezone.now()
+    merchant = receipt.merchant
+    customer = receipt.customer
+    account = account_lock(customer=customer) if customer is not None else None
+    receipt = Receipt.objects.select_for_update().get(pk=receipt.pk)
+    lines = list(ReceiptLine.objects.filter(receipt=receipt).order_by("position"))
+    wanted = refund_lines_parse(data, lines=lines)
+
+    refund = Refund(merchant=merchant, receipt=receipt, at=now, cashier=cashier, refunded_amount=ZERO)
+    refund_lines = []
+    for line in lines:
+        quantity = wanted.get(line.pk)
+        if not quantity:
+            continue
+        before = line.returned_quantity
+        amount = _share(line.total, before, quantity, line.quantity, whole=False, currency=merchant.currency)
+        reversed_points = _share(line.accrued_points, before, quantity, line.quantity, whole=True)
+        returned_points = _share(line.redeemed_points, before, quantity, line.quantity, whole=True)
+        line.returned_quantity = before + quantity
+        refund_lines.append(
+            RefundLine(line=line, quantity=quantity, amount=amount, points_reversed=reversed_points, points_returned=returned_points)
+        )
+        refund.refunded_amount += amount
+        refund.points_reversed += reversed_points
+        refund.points_returned += returned_points
+
+    if customer is not None:
+        program = Program.objects.get(merchant=merchant)
+        own_lot = Lot.objects.filter(receipt=receipt, source=EntryKind.ACCRUAL).first()
+        refund.debt_created = points_take_back(customer=customer, account=account, points=refund.points_reversed, own_lot=own_lot, now=now)
+    refund.save(force_insert=True)
+    for item in refund_lines:
+        item.refund = refund
+    RefundLine.objects.bulk_create(refund_lines)
+    ReceiptLine.objects.bulk_update([item.line for item in refund_lines], ["returned_quantity"])
+
+    if customer is not None:
+        with translation.override(merchant.language):
+            if refund.points_reversed:
+                Entry.objects.create(
+                    merchant=merchant, customer=customer, kind=EntryKind.REFUND, points=-refund.points_reversed, at=now,
+                    description=_("Points taken back for items returned from receipt %(number)s") % {"number": receipt.number},
+                    receipt=receipt, refund=refund, staff=cashier,
+                )
+            if refund.points_returned:
+                points_credit(
+                    customer=customer, account=account, kind=EntryKind.REFUND, points=refund.points_returned,
+                    description=_("Points given back for items returned from receipt %(number)s") % {"number": receipt.number},
+                    at=now, ttl_days=program.points_ttl_days, receipt=receipt, refund=refund, staff=cashier,
+                )
+
+    receipt.refunded_amount += refund.refunded_amount
+    receipt.points_reversed += refund.points_reversed
+    receipt.points_returned += refund.points_returned
+    receipt.fully_refunded = all(line.returned_quantity >= line.quantity for line in lines)
+    receipt.save(update_fields=["refunded_amount", "points_reversed", "points_returned", "fully_refunded"])
+    return refund

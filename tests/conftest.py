@@ -1,0 +1,51 @@
+import pytest
+from django.db import connection
+from rest_framework.test import APIClient
+
+from tests.factories import MerchantFactory, api_key
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `postgres` need row locks; on SQLite they are skipped, visibly, with a reason."""
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL (run with DATABASE_URL=postgres://...)")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _settings_for_tests(settings):
+    settings.Q_CLUSTER = {**settings.Q_CLUSTER, "sync": True}
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.AXES_ENABLED = False
+    settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+
+
+@pytest.fixture
+def merchant(db):
+    return MerchantFactory()
+
+
+@pytest.fixture
+def pos_client(merchant):
+    _key, secret = api_key(merchant, scope="pos")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    return client
+
+
+@pytest.fixture
+def admin_client(merchant):
+    _key, secret = api_key(merchant, scope="admin")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    return client
+
+
+@pytest.fixture
+def is_postgres() -> bool:
+    return connection.vendor == "postgresql"
