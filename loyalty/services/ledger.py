@@ -266,6 +266,8 @@ def points_expire(*, now: datetime) -> int:
     Running it twice with the same `now` changes nothing the second time.
     """
     case_sql, case_params = _description_case("Points expired", "m.language")
+    # Raw SQL gets the moment in the form the ORM stores it, or SQLite compares text that differs.
+    stamp = connection.ops.adapt_datetimefield_value(now)
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
@@ -280,7 +282,7 @@ def points_expire(*, now: datetime) -> int:
                     SELECT e.merchant_id, e.customer_id, 'expiry', -e.expired_points, e.expires_at, {case_sql}, e.id
                     FROM expired e JOIN accounts_merchant m ON m.id = e.merchant_id
                     """,
-                    [now, now, *case_params],
+                    [stamp, stamp, *case_params],
                 )
                 return cursor.rowcount
         Lot.objects.filter(remaining__gt=0, expires_at__lte=now).update(
@@ -295,7 +297,7 @@ def points_expire(*, now: datetime) -> int:
                 WHERE l.expired_at = %s AND l.expired_points > 0
                   AND NOT EXISTS (SELECT 1 FROM loyalty_entry x WHERE x.lot_id = l.id AND x.kind = 'expiry')
                 """,
-                [*case_params, now],
+                [*case_params, stamp],
             )
             return cursor.rowcount
 
