@@ -87,3 +87,46 @@ def draft(*lines: tuple[str, str, str], redeem=0, purchased_at=None) -> Draft:
         purchased_at=purchased_at or timezone.now(),
         redeem_points=redeem,
     )
+
+
+def program_set(merchant, **fields) -> Program:
+    """Change the merchant's program settings in place (tests set up rules directly)."""
+    Program.objects.filter(merchant=merchant).update(**fields)
+    return Program.objects.get(merchant=merchant)
+
+
+def client_for(merchant, *, scope: str = "pos", store=None):
+    from rest_framework.test import APIClient
+
+    _key, secret = api_key(merchant, scope=scope, store=store)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    return client
+
+
+def row_counts() -> dict:
+    """Rows of every table a POS call may write, to prove a refused request wrote nothing."""
+    from accounts.models import AuditEvent, Customer
+    from loyalty.models import Entry, IdempotencyRecord, Lot, PointsAccount, Receipt, ReceiptLine, Refund, RefundLine
+
+    models = [Customer, PointsAccount, Receipt, ReceiptLine, Refund, RefundLine, Lot, Entry, IdempotencyRecord, AuditEvent]
+    return {model.__name__: model.objects.count() for model in models}
+
+
+def ledger_totals(customer) -> dict:
+    """The three ways of reading a balance, which must agree (DESIGN.md, the ledger)."""
+    from django.db.models import Sum
+
+    from loyalty.models import Entry, Lot, PointsAccount
+    from loyalty.selectors import balance_get
+
+    entries = Entry.objects.filter(customer=customer).aggregate(s=Sum("points"))["s"] or 0
+    lots = Lot.objects.filter(customer=customer).aggregate(s=Sum("remaining"))["s"] or 0
+    debt = PointsAccount.objects.get(customer=customer).debt
+    balance = balance_get(merchant=customer.merchant, customer=customer)
+    return {"entries": entries, "lots_less_debt": lots - debt, "balance": balance.available + balance.pending}
+
+
+def assert_ledger_consistent(customer) -> None:
+    totals = ledger_totals(customer)
+    assert totals["entries"] == totals["lots_less_debt"] == totals["balance"], totals
