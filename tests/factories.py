@@ -15,6 +15,7 @@ from loyalty.services import customer_join
 class MerchantFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Merchant
+        skip_postgeneration_save = True
 
     slug = factory.Sequence(lambda n: f"shop{n}")
     name = factory.Sequence(lambda n: f"Shop {n}")
