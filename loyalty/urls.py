@@ -9,4 +9,5 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("django-admin/", admin.site.urls),
     # Screens: each surface adds its include here (accounts/, office/, counter/, my/<slug>/).
+    path("accounts/", include("accounts.urls")),
 ]

@@ -1,0 +1,51 @@
+"""Staff sign-in and sign-out, and setting a password from an emailed invitation."""
+from django.contrib.auth import views as auth_views
+from django.urls import reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from accounts.forms import StaffLoginForm
+from accounts.permissions import landing_url_for, membership_for
+
+
+class StaffLoginView(auth_views.LoginView):
+    """Email and password; owners and marketers land in the back-office, cashiers at the counter.
+
+    Failed attempts are throttled by django-axes (AXES_* settings).
+    """
+
+    template_name = "accounts/login.html"
+    form_class = StaffLoginForm
+    redirect_authenticated_user = True
+
+    def get_default_redirect_url(self):
+        user = self.request.user
+        membership = membership_for(user)
+        if membership is None and user.is_staff:
+            return "/django-admin/"
+        return landing_url_for(membership)
+
+    def get_success_url(self):
+        target = self.get_redirect_url()
+        if target and url_has_allowed_host_and_scheme(target, allowed_hosts={self.request.get_host()}):
+            return target
+        return self.get_default_redirect_url()
+
+
+class StaffLogoutView(auth_views.LogoutView):
+    next_page = reverse_lazy("accounts:login")
+
+
+class InvitationAcceptView(auth_views.PasswordResetConfirmView):
+    """The link in an invitation email: the new staff member chooses a password, then signs in."""
+
+    template_name = "accounts/password_set.html"
+    success_url = reverse_lazy("accounts:password_set_done")
+    post_reset_login = True
+    post_reset_login_backend = "django.contrib.auth.backends.ModelBackend"
+
+    def get_success_url(self):
+        return landing_url_for(membership_for(self.user)) if self.user else super().get_success_url()
+
+
+class InvitationDoneView(auth_views.PasswordResetCompleteView):
+    template_name = "accounts/password_set_done.html"
