@@ -180,3 +180,32 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.target}"
+
+
+class LoginCode(models.Model):
+    """A one-time code a customer signs in to the portal with.
+
+    Only a keyed hash of the code is stored. A code is good for CODE_TTL minutes and
+    CODE_MAX_TRIES wrong guesses; asking for a new one retires the old ones. The rows also
+    serve as the request log that throttles how often codes are sent (per customer and per IP).
+    """
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="login_codes")
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=dj_timezone.now)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # Set when the code signs the customer in, or when a newer code replaces it.
+    used_at = models.DateTimeField(null=True, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    channels = models.CharField(max_length=32, blank=True)  # where it was sent: "email", "sms", "email,sms"
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["merchant", "customer", "-created_at"], name="logincode_customer_created"),
+            models.Index(fields=["merchant", "ip", "-created_at"], name="logincode_ip_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Login code for {self.customer_id} at {self.created_at:%Y-%m-%d %H:%M}"

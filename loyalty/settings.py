@@ -198,6 +198,9 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "loyalty@localhost")
+# Text messages (portal sign-in codes): a dotted path to a class with send(phone, text), such as
+# "accounts.sms.ConsoleSmsBackend"; empty sends no SMS and codes go by email only.
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "")
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from loyalty.views import counter
+
+app_name = "counter"
+
+urlpatterns = [
+    path("", counter.counter_home, name="home"),
+    path("join/", counter.counter_join, name="join"),
+    path("customers/<uuid:customer_id>/", counter.counter_customer, name="customer"),
+    path("customers/<uuid:customer_id>/sale/", counter.counter_sale, name="sale"),
+    path("receipts/<uuid:receipt_id>/", counter.counter_receipt, name="receipt"),
+    path("receipts/<uuid:receipt_id>/return/", counter.counter_return, name="return"),
+    path("returns/", counter.counter_returns, name="returns"),
+]

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from loyalty.views import portal
+
+app_name = "portal"
+
+urlpatterns = [
+    path("", portal.portal_home, name="home"),
+    path("join/", portal.portal_join, name="join"),
+    path("login/", portal.portal_login, name="login"),
+    path("login/code/", portal.portal_code, name="code"),
+    path("profile/", portal.portal_profile, name="profile"),
+    path("logout/", portal.portal_logout, name="logout"),
+]

@@ -1,0 +1,1 @@
+"""Server-rendered screens: office (back-office), counter (cashiers), portal (customers)."""

@@ -1,0 +1,224 @@
+"""The customer portal: join, sign in with a one-time code, balance and history, profile.
+
+A portal session stores the signed-in customer's id per merchant slug; every page resolves it
+within that merchant, so a customer only ever sees their own account.
+"""
+from __future__ import annotations
+
+from functools import wraps
+
+import segno
+from django.conf import settings
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.errors import ApplicationError, Conflict, ValidationError
+from accounts.phones import phone_display
+from accounts.portal_auth import (
+    customer_profile_update,
+    email_taken,
+    login_code_request,
+    login_code_send,
+    login_code_verify,
+)
+from accounts.selectors import customer_get, merchant_get
+from loyalty import selectors, services
+from loyalty.portal_forms import CodeForm, JoinForm, LoginForm, ProfileForm
+
+SESSION_KEY = "portal"
+PENDING_KEY = "portal_pending"
+HISTORY_LIMIT = 100
+
+
+def _client_ip(request) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def _session_map(request, key: str) -> dict:
+    value = request.session.get(key)
+    return dict(value) if isinstance(value, dict) else {}
+
+
+def _signed_in(request, merchant):
+    customer_id = _session_map(request, SESSION_KEY).get(merchant.slug)
+    return customer_get(merchant=merchant, customer_id=customer_id) if customer_id else None
+
+
+def _sign_in(request, merchant, customer) -> None:
+    # A new session key on sign-in, so a session id planted before it is worthless after.
+    request.session.cycle_key()
+    signed = _session_map(request, SESSION_KEY)
+    signed[merchant.slug] = str(customer.pk)
+    request.session[SESSION_KEY] = signed
+    pending = _session_map(request, PENDING_KEY)
+    pending.pop(merchant.slug, None)
+    request.session[PENDING_KEY] = pending
+
+
+def _set_pending(request, merchant, customer) -> None:
+    pending = _session_map(request, PENDING_KEY)
+    pending[merchant.slug] = str(customer.pk) if customer is not None else ""
+    request.session[PENDING_KEY] = pending
+
+
+def _with_language(response, language: str):
+    if language:
+        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600, samesite="Lax")
+    return response
+
+
+def portal_view(*, signed_in: bool):
+    """Resolve the merchant from the slug (404 if unknown) and, for member pages, the customer."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, merchant_slug, *args, **kwargs):
+            merchant = merchant_get(slug=merchant_slug)
+            if merchant is None:
+                raise Http404
+            request.merchant = merchant
+            request.portal_customer = _signed_in(request, merchant)
+            if signed_in and request.portal_customer is None:
+                return redirect("portal:login", merchant_slug=merchant.slug)
+            return view(request, merchant, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def _render(request, template: str, context: dict, status: int = 200):
+    context = {"merchant": request.merchant, "customer": request.portal_customer, **context}
+    return render(request, template, context, status=status)
+
+
+def _apply_errors(form, exc: ValidationError) -> None:
+    for field, messages in getattr(exc, "message_dict", {"__all__": exc.messages}).items():
+        for message in messages:
+            form.add_error(field if field in form.fields else None, message)
+
+
+@portal_view(signed_in=True)
+def portal_home(request, merchant):
+    customer = request.portal_customer
+    qr = segno.make(customer.card_number, error="m")
+    return _render(request, "portal/home.html", {
+        "balance": selectors.balance_get(merchant=merchant, customer=customer),
+        "expiring": selectors.expiring_get(merchant=merchant, customer=customer),
+        "entries": list(selectors.entry_list(merchant=merchant, customer=customer)[:HISTORY_LIMIT]),
+        "qr_svg": mark_safe(qr.svg_inline(scale=5, border=2, dark="#141a26", omitsize=True)),
+        "card_number": customer.card_number,
+    })
+
+
+@portal_view(signed_in=False)
+def portal_join(request, merchant):
+    if request.portal_customer is not None:
+        return redirect("portal:home", merchant_slug=merchant.slug)
+    form = JoinForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if email_taken(merchant=merchant, email=data["email"]):
+            form.add_error("email", _("A member with this email already exists. Sign in instead."))
+        else:
+            try:
+                customer = services.customer_join(
+                    merchant=merchant, phone=data["phone"], name=data["name"], email=data["email"],
+                    consent_email=data["consent_email"], consent_sms=data["consent_sms"],
+                    language=translation.get_language() or "",
+                )
+            except Conflict:
+                form.add_error("phone", _("A member with this phone already exists. Sign in instead."))
+            except ValidationError as exc:
+                _apply_errors(form, exc)
+            else:
+                try:
+                    login_code_send(customer=customer, ip=_client_ip(request))
+                except ApplicationError as exc:
+                    form.add_error(None, exc.message)
+                else:
+                    _set_pending(request, merchant, customer)
+                    return redirect("portal:code", merchant_slug=merchant.slug)
+    return _render(request, "portal/join.html", {"form": form}, status=422 if form.errors else 200)
+
+
+@portal_view(signed_in=False)
+def portal_login(request, merchant):
+    if request.portal_customer is not None:
+        return redirect("portal:home", merchant_slug=merchant.slug)
+    form = LoginForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            customer = login_code_request(merchant=merchant, identifier=form.cleaned_data["identifier"], ip=_client_ip(request))
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            # The same answer whether or not anyone matched, so the form cannot be used to learn who is a member.
+            _set_pending(request, merchant, customer)
+            return redirect("portal:code", merchant_slug=merchant.slug)
+    return _render(request, "portal/login.html", {"form": form}, status=422 if form.errors else 200)
+
+
+@portal_view(signed_in=False)
+def portal_code(request, merchant):
+    pending = _session_map(request, PENDING_KEY)
+    if merchant.slug not in pending:
+        return redirect("portal:login", merchant_slug=merchant.slug)
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        customer_id = pending[merchant.slug]
+        try:
+            if not customer_id:
+                raise ApplicationError("code_invalid", _("That code is not right. Check the message, or ask for a new code."))
+            customer = login_code_verify(merchant=merchant, customer_id=customer_id, code=form.cleaned_data["code"])
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        except ApplicationError as exc:
+            form.add_error("code", exc.message)
+        else:
+            _sign_in(request, merchant, customer)
+            return _with_language(redirect("portal:home", merchant_slug=merchant.slug), customer.language)
+    return _render(request, "portal/code.html", {"form": form}, status=422 if form.errors else 200)
+
+
+@portal_view(signed_in=True)
+def portal_profile(request, merchant):
+    customer = request.portal_customer
+    locked = customer.birthday is not None
+    initial = {
+        "name": customer.name, "email": customer.email, "birthday": customer.birthday,
+        "consent_email": customer.consent_email, "consent_sms": customer.consent_sms,
+        "consent_push": customer.consent_push, "language": customer.language,
+    }
+    form = ProfileForm(request.POST or None, initial=initial, birthday_locked=locked)
+    saved = request.GET.get("saved") == "1"
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            customer_profile_update(
+                customer=customer, name=data["name"], email=data["email"], birthday=data["birthday"],
+                consent_email=data["consent_email"], consent_sms=data["consent_sms"], consent_push=data["consent_push"],
+                language=data["language"],
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            response = redirect(f"{request.path}?saved=1")
+            return _with_language(response, data["language"])
+    return _render(request, "portal/profile.html", {"form": form, "saved": saved, "phone": phone_display(customer.phone)},
+                   status=422 if form.errors else 200)
+
+
+@require_POST
+@portal_view(signed_in=False)
+def portal_logout(request, merchant):
+    signed = _session_map(request, SESSION_KEY)
+    signed.pop(merchant.slug, None)
+    request.session[SESSION_KEY] = signed
+    return redirect("portal:login", merchant_slug=merchant.slug)
