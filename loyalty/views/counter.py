@@ -227,19 +227,22 @@ def counter_sale(request, customer_id):
             return 201, {"receipt": str(receipt.pk)}
         raise ApplicationError("receipt_number_taken", _("Could not allocate a receipt number. Try again."))
 
+    key_spent = False
     try:
         _status, body, _replayed = idempotent_call(
             merchant=merchant, key=key, endpoint=f"counter.sale:{customer.pk}", data=data, run=run
         )
     except Conflict as exc:
         errors = {"general": [_idempotency_error(exc)]}
+        key_spent = exc.code == "idempotency_key_reused"
     except ValidationError as exc:
         errors = draft_errors_to_fields(_messages(exc), rows)
     except ApplicationError as exc:
         errors = {"redeem" if exc.code in ("insufficient_points", "redeem_over_cap") else "general": [exc.message]}
     if errors:
         context = _sale_context(request, customer, post=request.POST, errors=errors)
-        if "idempotency_key_reused" in str(errors):
+        if key_spent:
+            # That key already committed another sale; a fresh one lets these figures go through.
             context["idempotency_key"] = str(uuid.uuid4())
         return render(request, "counter/customer.html", context, status=422)
     return redirect(reverse("counter:receipt", kwargs={"receipt_id": body["receipt"]}) + "?done=sale")
