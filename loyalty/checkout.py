@@ -18,7 +18,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts.errors import ApplicationError
-from loyalty.money import money_quantize, points_from_money, split_integer
+from loyalty.money import money_quantize, points_from_money, split_integer, split_money
 
 ZERO = Decimal("0")
 HUNDRED = Decimal("100")
@@ -49,6 +49,17 @@ class ProgramRules:
 
 
 @dataclass(frozen=True)
+class TierRules:
+    """The customer's tier as the pipeline sees it; None rates fall back to the program's."""
+
+    code: str
+    name: str
+    accrual_percent: Decimal | None
+    max_redeem_percent: Decimal | None
+    discount_percent: Decimal
+
+
+@dataclass(frozen=True)
 class CheckoutContext:
     """Everything the calculation may depend on, gathered once by the caller."""
 
@@ -59,6 +70,7 @@ class CheckoutContext:
     # Points the customer can spend now: active lots not past expiry, less refund debt.
     spendable_points: int = 0
     debt: int = 0
+    tier: TierRules | None = None
     # Filled by later mechanics (tiers, promotions); steps read what they need from here.
     extras: dict = field(default_factory=dict)
 
@@ -103,6 +115,9 @@ class Calculation:
     accrued_points: int = 0
     max_redeem_points: int = 0
     applied: list[dict] = field(default_factory=list)
+    # Names of accrual rates set by steps (a tier's rate), for the explanation.
+    rate_names: dict = field(default_factory=dict)
+    cap_note: str = ""
 
     def as_dict(self) -> dict:
         """The API shape: money as strings at the currency's precision, points as integers."""
@@ -151,6 +166,38 @@ def step_price_lines(calc: Calculation, ctx: CheckoutContext) -> None:
         line.amount = money_quantize(line.quantity * line.price, ctx.currency)
         line.accrual_percent = ctx.program.accrual_percent
     calc.subtotal = sum((line.amount for line in calc.lines), ZERO)
+
+
+def step_tier(calc: Calculation, ctx: CheckoutContext) -> None:
+    """The customer's tier: its discount on the lines, its accrual rate and redemption cap."""
+    tier = ctx.tier
+    if tier is None:
+        return
+    if tier.discount_percent > 0:
+        lines = [line for line in calc.lines if line.net > 0]
+        base = sum((line.net for line in lines), ZERO)
+        discount = money_quantize(base * tier.discount_percent / HUNDRED, ctx.currency)
+        if discount > 0:
+            shares = split_money(discount, [line.net for line in lines], ctx.currency, caps=[line.net for line in lines])
+            for line, share in zip(lines, shares):
+                line.discount += share
+            calc.applied.append(
+                {
+                    "kind": "tier_discount",
+                    "name": _("%(tier)s: %(rate)s%% discount") % {"tier": tier.name, "rate": fmt_percent(tier.discount_percent)},
+                    "detail": _("%(rate)s%% of %(base)s") % {"rate": fmt_percent(tier.discount_percent), "base": base},
+                    "amount": str(discount),
+                }
+            )
+    if tier.accrual_percent is not None and tier.accrual_percent != ctx.program.accrual_percent:
+        for line in calc.lines:
+            line.accrual_percent = tier.accrual_percent
+        calc.rate_names[tier.accrual_percent] = _("%(tier)s: %(rate)s%% instead of %(base)s%%") % {
+            "tier": tier.name, "rate": fmt_percent(tier.accrual_percent), "base": fmt_percent(ctx.program.accrual_percent)
+        }
+    if tier.max_redeem_percent is not None and tier.max_redeem_percent != calc.max_redeem_percent:
+        calc.max_redeem_percent = tier.max_redeem_percent
+        calc.cap_note = _("%(tier)s: up to %(rate)s%% of the receipt in points") % {"tier": tier.name, "rate": fmt_percent(tier.max_redeem_percent)}
 
 
 def step_totals_before_redemption(calc: Calculation, ctx: CheckoutContext) -> None:
@@ -209,7 +256,7 @@ def step_redemption(calc: Calculation, ctx: CheckoutContext) -> None:
         {
             "kind": "redemption",
             "name": _("Points redeemed"),
-            "detail": _("%(points)d points at %(value)s each") % {"points": points, "value": point_value},
+            "detail": " · ".join(filter(None, [_("%(points)d points at %(value)s each") % {"points": points, "value": point_value}, calc.cap_note])),
             "points": points,
             "amount": str(calc.redeemed_amount),
         }
@@ -243,10 +290,12 @@ def step_accrual(calc: Calculation, ctx: CheckoutContext) -> None:
     for rate, indexes in sorted(by_rate.items(), key=lambda item: item[0] != base_rate):
         paid = sum((calc.lines[i].total for i in indexes), ZERO)
         rate_points = sum(calc.lines[i].accrued_points for i in indexes)
-        if rate == base_rate:
+        if rate in calc.rate_names:
+            name = calc.rate_names[rate]
+        elif rate == base_rate:
             name = _("Base accrual %(rate)s%%") % {"rate": fmt_percent(rate)}
         else:
-            name = ctx.extras.get("accrual_rule_name") or _("Accrual %(rate)s%%") % {"rate": fmt_percent(rate)}
+            name = _("Accrual %(rate)s%%") % {"rate": fmt_percent(rate)}
         calc.applied.append(
             {
                 "kind": "accrual",
@@ -257,9 +306,9 @@ def step_accrual(calc: Calculation, ctx: CheckoutContext) -> None:
         )
 
 
-# The order matters: discounts (tiers, promotions) go between pricing and the discount total,
+# The order matters: discounts (tier, later promotions) go between pricing and the discount total,
 # redemption needs discounted lines, accrual needs what is paid in money.
-STEPS: list[Step] = [step_price_lines, step_totals_before_redemption, step_redemption, step_accrual]
+STEPS: list[Step] = [step_price_lines, step_tier, step_totals_before_redemption, step_redemption, step_accrual]
 
 
 def calculate(draft: Draft, ctx: CheckoutContext, steps: list[Step] | None = None) -> Calculation:

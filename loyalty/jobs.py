@@ -7,9 +7,11 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
+from django.core.mail import get_connection, send_mail
 from loyalty.api.idempotency import idempotency_purge
-from loyalty.models import JobRun
+from loyalty.models import CustomerMessage, JobRun
 from loyalty.services import points_activate, points_expire
+from loyalty.services.tiers import tiers_recalculate
 
 
 def _purge_idempotency(*, now: datetime) -> int:
@@ -21,6 +23,7 @@ def _purge_idempotency(*, now: datetime) -> int:
 JOBS = {
     "activate_points": points_activate,
     "expire_points": points_expire,
+    "recalculate_tiers": tiers_recalculate,
     "purge_idempotency_keys": _purge_idempotency,
 }
 
@@ -45,3 +48,41 @@ def activate_points_job() -> int:
 
 def purge_idempotency_job() -> int:
     return job_run(name="purge_idempotency_keys")
+
+
+def recalculate_tiers_job() -> int:
+    return job_run(name="recalculate_tiers")
+
+
+def _email_messages(messages) -> int:
+    """Email each message to its customer over one SMTP connection; mark them sent."""
+    sent = []
+    with get_connection() as connection:
+        for message in messages:
+            send_mail(message.title, message.body, None, [message.customer.email], connection=connection)
+            sent.append(message.pk)
+    CustomerMessage.objects.filter(pk__in=sent).update(emailed_at=timezone.now())
+    return len(sent)
+
+
+def _consenting(queryset):
+    return queryset.filter(emailed_at__isnull=True, customer__consent_email=True).exclude(customer__email="").select_related("customer")
+
+
+def customer_messages_email(message_ids: list[int]) -> int:
+    """Send the given portal messages by email to customers who consented. Safe to run twice."""
+    return _email_messages(_consenting(CustomerMessage.objects.filter(pk__in=message_ids)))
+
+
+def customer_messages_email_run(merchant_id: int, at_iso: str) -> int:
+    """Send the messages a job run wrote at `at_iso` for one merchant, in batches."""
+    from django.utils.dateparse import parse_datetime
+
+    at = parse_datetime(at_iso)
+    pending = _consenting(CustomerMessage.objects.filter(merchant_id=merchant_id, at=at)).order_by("pk")
+    total = 0
+    while True:
+        batch = list(pending[:500])
+        if not batch:
+            return total
+        total += _email_messages(batch)

@@ -59,12 +59,24 @@ class PointsAccount(models.Model):
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+")
     debt = models.PositiveIntegerField(default=0)
     updated_at = models.DateTimeField(default=timezone.now)
+    # Tier state is recorded: upgrades by the commit that earns them, downgrades by recalculate_tiers.
+    tier = models.ForeignKey("Tier", null=True, blank=True, on_delete=models.SET_NULL, related_name="accounts")
+    tier_since = models.DateTimeField(null=True, blank=True)
+    # A manual override by staff wins over the computed tier until it ends.
+    override_tier = models.ForeignKey("Tier", null=True, blank=True, on_delete=models.SET_NULL, related_name="overridden_accounts")
+    override_until = models.DateTimeField(null=True, blank=True)
+    override_reason = models.CharField(max_length=250, blank=True)
 
     class Meta:
         constraints = [models.CheckConstraint(condition=Q(debt__gte=0), name="account_debt_non_negative")]
+        indexes = [models.Index(fields=["merchant", "tier"], name="account_merchant_tier")]
 
     def __str__(self) -> str:
         return f"Points of {self.customer_id}"
+
+    @property
+    def effective_tier_id(self):
+        return self.override_tier_id or self.tier_id
 
 
 class EntryKind(models.TextChoices):
@@ -97,6 +109,8 @@ class Receipt(models.Model):
     applied = models.JSONField(default=list)
     # Running totals of returns, so a list can show them without summing refunds.
     refunded_amount = models.DecimalField(default=Decimal("0"), **MONEY)
+    # What the returned items cost (their share of subtotal - discount): tiers count spend net of it.
+    refunded_cost = models.DecimalField(default=Decimal("0"), **MONEY)
     points_reversed = models.PositiveIntegerField(default=0)
     points_returned = models.PositiveIntegerField(default=0)
     fully_refunded = models.BooleanField(default=False)
@@ -172,6 +186,7 @@ class RefundLine(models.Model):
     line = models.ForeignKey(ReceiptLine, on_delete=models.PROTECT, related_name="refund_lines")
     quantity = models.DecimalField(**QUANTITY)
     amount = models.DecimalField(**MONEY)
+    cost = models.DecimalField(default=Decimal("0"), **MONEY)
     points_reversed = models.PositiveIntegerField(default=0)
     points_returned = models.PositiveIntegerField(default=0)
 
@@ -275,3 +290,78 @@ class JobRun(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["name", "-started_at"], name="jobrun_name_started")]
+
+
+class Tier(models.Model):
+    """A level customers climb (API.md "Tiers"). Null rates fall back to the program's."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="tiers")
+    code = models.SlugField(max_length=32)
+    name = models.CharField(max_length=100)
+    rank = models.PositiveIntegerField()
+    accrual_percent = models.DecimalField(null=True, blank=True, **PERCENT)
+    max_redeem_percent = models.DecimalField(null=True, blank=True, **PERCENT)
+    discount_percent = models.DecimalField(default=Decimal("0.00"), **PERCENT)
+    # {"total_spend": "10000.00", "purchases": 5, "single_receipt": "3000.00", "referrals": 2}; {} = everyone.
+    entry = models.JSONField(default=dict, blank=True)
+    window_days = models.PositiveIntegerField(null=True, blank=True)
+    # Conditions to stay, same keys as entry; null = once reached, kept for good.
+    keep = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["merchant", "code"], name="tier_code_unique_per_merchant"),
+            models.UniqueConstraint(fields=["merchant", "rank"], name="tier_rank_unique_per_merchant"),
+            models.CheckConstraint(condition=Q(discount_percent__gte=0, discount_percent__lte=100), name="tier_discount_0_100"),
+            models.CheckConstraint(condition=Q(window_days__isnull=True) | Q(window_days__gte=1), name="tier_window_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TierChange(models.Model):
+    """Every change of a customer's tier: from, to, when and why."""
+
+    class Reason(models.TextChoices):
+        JOINED = "joined", _("Joined the program")
+        UPGRADE = "upgrade", _("Reached the entry conditions")
+        DOWNGRADE = "downgrade", _("No longer meets the conditions")
+        OVERRIDE = "override", _("Set by staff")
+        OVERRIDE_ENDED = "override_ended", _("Staff override ended")
+        TIER_DELETED = "tier_deleted", _("Tier deleted")
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="tier_changes")
+    from_tier = models.ForeignKey(Tier, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    to_tier = models.ForeignKey(Tier, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Names at the time, so history reads right after a tier is renamed or deleted.
+    from_name = models.CharField(max_length=100, blank=True)
+    to_name = models.CharField(max_length=100, blank=True)
+    reason = models.CharField(max_length=16, choices=Reason.choices)
+    note = models.CharField(max_length=250, blank=True)
+    staff = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["merchant", "customer", "-at"], name="tierchange_customer_at"),
+            models.Index(fields=["merchant", "-at"], name="tierchange_merchant_at"),
+        ]
+
+
+class CustomerMessage(models.Model):
+    """A message to a customer shown in the portal (tier changes now; campaigns later)."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="messages")
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["merchant", "customer", "-at"], name="message_customer_at")]

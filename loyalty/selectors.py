@@ -6,10 +6,13 @@ from dataclasses import dataclass
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from django.db.models import Prefetch, Q, QuerySet, Sum
+import uuid
+from decimal import Decimal
+
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Max, Prefetch, Q, QuerySet, Sum
 
 from accounts.models import Customer, Merchant
-from loyalty.models import Entry, IdempotencyRecord, Lot, PointsAccount, Program, Receipt, ReceiptLine
+from loyalty.models import Entry, IdempotencyRecord, Lot, PointsAccount, Program, Receipt, ReceiptLine, Tier
 
 
 @dataclass(frozen=True)
@@ -56,8 +59,6 @@ def entry_list(*, merchant: Merchant, customer: Customer) -> QuerySet[Entry]:
 
 
 def receipt_get(*, merchant: Merchant, receipt_id) -> Receipt | None:
-    import uuid
-
     try:
         uid = receipt_id if isinstance(receipt_id, uuid.UUID) else uuid.UUID(str(receipt_id))
     except (ValueError, TypeError, AttributeError):
@@ -83,3 +84,61 @@ def receipt_list(*, merchant: Merchant, customer: Customer | None = None) -> Que
 
 def idempotency_record_get(*, merchant: Merchant, key: str) -> IdempotencyRecord | None:
     return IdempotencyRecord.objects.filter(merchant=merchant, key=key).first()
+
+
+def tier_list(*, merchant: Merchant) -> QuerySet[Tier]:
+    return Tier.objects.filter(merchant=merchant).order_by("rank")
+
+
+def customer_tier_get(*, merchant: Merchant, customer: Customer) -> Tier | None:
+    """The tier the customer is in now: a staff override while it lasts, else the recorded tier."""
+    account = PointsAccount.objects.filter(merchant=merchant, customer=customer).select_related("tier", "override_tier").first()
+    if account is None:
+        return None
+    return account.override_tier if account.override_tier_id else account.tier
+
+
+def customer_metrics(*, merchant: Merchant, customer: Customer, since, now) -> dict:
+    """What the tier conditions count for one customer (net of returns), from `since` (None = all time)."""
+    receipts = Receipt.objects.filter(merchant=merchant, customer=customer, fully_refunded=False, purchased_at__lte=now)
+    referred = Customer.objects.filter(merchant=merchant, referred_by=customer, created_at__lte=now)
+    if since is not None:
+        receipts = receipts.filter(purchased_at__gte=since)
+        referred = referred.filter(created_at__gte=since)
+    net = ExpressionWrapper(F("subtotal") - F("discount") - F("refunded_cost"), output_field=DecimalField(max_digits=14, decimal_places=2))
+    sums = receipts.aggregate(total_spend=Sum(net), purchases=Count("id"), single_receipt=Max(net))
+    return {
+        "total_spend": sums["total_spend"] or Decimal("0.00"),
+        "purchases": sums["purchases"] or 0,
+        "single_receipt": sums["single_receipt"] or Decimal("0.00"),
+        "referrals": referred.count(),
+    }
+
+
+def tier_progress_get(*, merchant: Merchant, customer: Customer, tier: Tier | None, now) -> dict:
+    """The next tier and what is still missing for each of its entry conditions (API.md).
+
+    `nearest` names the condition closest to being met, which is what a progress bar shows.
+    """
+    from loyalty.services.tiers import MONEY_CONDITIONS, window_start
+
+    rank = tier.rank if tier is not None else 0
+    following = Tier.objects.filter(merchant=merchant, rank__gt=rank).order_by("rank").first()
+    if following is None:
+        return {"next": None, "remaining": {}, "nearest": None, "progress": 1.0}
+    since = window_start(merchant=merchant, window_days=following.window_days, now=now)
+    metrics = customer_metrics(merchant=merchant, customer=customer, since=since, now=now)
+    remaining, progress = {}, {}
+    for key, raw in following.entry.items():
+        threshold = Decimal(raw) if key in MONEY_CONDITIONS else int(raw)
+        have = metrics[key]
+        missing = max(threshold - have, 0)
+        remaining[key] = f"{Decimal(missing):.2f}" if key in MONEY_CONDITIONS else int(missing)
+        progress[key] = float(min(Decimal(have) / Decimal(threshold), 1)) if threshold else 1.0
+    nearest = max(progress, key=progress.get) if progress else None
+    return {
+        "next": {"code": following.code, "name": following.name},
+        "remaining": remaining,
+        "nearest": nearest,
+        "progress": round(progress[nearest], 4) if nearest else 1.0,
+    }

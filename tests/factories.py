@@ -8,7 +8,7 @@ from django.utils import timezone
 from accounts.models import ApiKey, Membership, Merchant, Role, Store, User
 from accounts.services import api_key_create
 from loyalty.checkout import Draft, DraftLine
-from loyalty.models import Program
+from loyalty.models import Program, Tier
 from loyalty.services import customer_join
 
 
@@ -29,6 +29,7 @@ class MerchantFactory(factory.django.DjangoModelFactory):
         if create:
             Store.objects.get_or_create(merchant=obj, code="main", defaults={"name": obj.name})
             Program.objects.get_or_create(merchant=obj, defaults=kwargs or {})
+            Tier.objects.get_or_create(merchant=obj, code="base", defaults={"name": "Member", "rank": 1, "entry": {}})
 
 
 class StoreFactory(factory.django.DjangoModelFactory):

@@ -49,6 +49,37 @@ class ExpiringSerializer(serializers.Serializer):
     on = serializers.DateField()
 
 
+class TierRefSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class TierProgressSerializer(serializers.Serializer):
+    next = TierRefSerializer(allow_null=True)
+    remaining = serializers.DictField(help_text="Each entry condition of the next tier with what is still missing")
+    nearest = serializers.CharField(required=False, allow_null=True, help_text="The condition closest to being met")
+    progress = serializers.FloatField(required=False, help_text="0..1 towards the nearest condition")
+
+
+class TierSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=32)
+    name = serializers.CharField(max_length=100)
+    rank = serializers.IntegerField(min_value=1)
+    accrual_percent = serializers.CharField(allow_null=True, required=False, help_text="null = the program's base rate")
+    max_redeem_percent = serializers.CharField(allow_null=True, required=False, help_text="null = the program's cap")
+    discount_percent = serializers.CharField(required=False)
+    entry = serializers.DictField(required=False, help_text="Any of total_spend, purchases, single_receipt, referrals")
+    window_days = serializers.IntegerField(allow_null=True, required=False)
+    keep = serializers.DictField(allow_null=True, required=False)
+
+
+class TierPatchSerializer(TierSerializer):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.required = False
+
+
 class CustomerSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     phone = serializers.CharField()
@@ -59,6 +90,8 @@ class CustomerSerializer(serializers.Serializer):
     card_number = serializers.CharField()
     referral_code = serializers.CharField()
     created_at = serializers.DateTimeField()
+    tier = TierRefSerializer(allow_null=True)
+    tier_progress = TierProgressSerializer()
     balance = BalanceSerializer()
     expiring = ExpiringSerializer(many=True)
 

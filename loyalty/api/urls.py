@@ -4,6 +4,8 @@ from loyalty.api import views
 
 urlpatterns = [
     path("program", views.ProgramApi.as_view(), name="api-program"),
+    path("tiers", views.TierListCreateApi.as_view(), name="api-tiers"),
+    path("tiers/<str:code>", views.TierDetailApi.as_view(), name="api-tier-detail"),
     path("customers", views.CustomerCreateApi.as_view(), name="api-customer-create"),
     path("customers/lookup", views.CustomerLookupApi.as_view(), name="api-customer-lookup"),
     path("customers/<str:customer_id>", views.CustomerDetailApi.as_view(), name="api-customer-detail"),

@@ -15,6 +15,7 @@ from loyalty.api import serializers as s
 from loyalty.api.auth import HasAdminScope, HasPosScope
 from loyalty.api.idempotency import idempotent_call
 from loyalty.drafts import draft_parse
+from loyalty.services import tiers as tier_services
 from loyalty.services.program import PROGRAM_FIELDS
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
@@ -26,7 +27,9 @@ ERRORS = {400: s.ErrorSerializer, 401: s.ErrorSerializer, 404: s.ErrorSerializer
 CUSTOMER_EXAMPLE = {
     "id": "5f0c6f9e-2f7a-4d8e-9d1c-0c8b7a6e5d4c", "phone": "+79991234567", "name": "Artem", "email": "a@example.com",
     "birthday": "1990-05-01", "gender": "m", "card_number": "2712345678906", "referral_code": "482913",
-    "created_at": "2026-11-23T10:00:00+03:00", "balance": {"available": 300, "pending": 0},
+    "created_at": "2026-11-23T10:00:00+03:00", "tier": {"code": "bronze", "name": "Bronze"},
+    "tier_progress": {"next": {"code": "gold", "name": "Gold"}, "remaining": {"total_spend": "3400.00"}, "nearest": "total_spend", "progress": 0.66},
+    "balance": {"available": 300, "pending": 0},
     "expiring": [{"points": 300, "on": "2026-12-07"}],
 }
 DRAFT_EXAMPLE = {
@@ -53,6 +56,7 @@ def merchant_of(request) -> Merchant:
 def customer_payload(*, merchant: Merchant, customer: Customer) -> dict:
     balance = selectors.balance_get(merchant=merchant, customer=customer)
     zone = ZoneInfo(merchant.timezone)
+    tier = selectors.customer_tier_get(merchant=merchant, customer=customer)
     return {
         "id": str(customer.pk),
         "phone": customer.phone,
@@ -63,6 +67,8 @@ def customer_payload(*, merchant: Merchant, customer: Customer) -> dict:
         "card_number": customer.card_number,
         "referral_code": customer.referral_code,
         "created_at": customer.created_at.astimezone(zone).isoformat(),
+        "tier": {"code": tier.code, "name": tier.name} if tier else None,
+        "tier_progress": selectors.tier_progress_get(merchant=merchant, customer=customer, tier=tier, now=timezone.now()),
         "balance": balance.as_dict(),
         "expiring": selectors.expiring_get(merchant=merchant, customer=customer),
     }
@@ -334,3 +340,55 @@ def replay_aware(response: Response, replayed: bool) -> Response:
     if replayed:
         response["Idempotent-Replayed"] = "true"
     return response
+
+
+TIER_EXAMPLE = {"code": "gold", "name": "Gold", "rank": 2, "accrual_percent": "7.00", "max_redeem_percent": None,
+                "discount_percent": "0.00", "entry": {"total_spend": "10000.00"}, "window_days": None, "keep": None}
+
+
+def tier_payload(tier) -> dict:
+    return {
+        "code": tier.code,
+        "name": tier.name,
+        "rank": tier.rank,
+        "accrual_percent": str(tier.accrual_percent) if tier.accrual_percent is not None else None,
+        "max_redeem_percent": str(tier.max_redeem_percent) if tier.max_redeem_percent is not None else None,
+        "discount_percent": str(tier.discount_percent),
+        "entry": tier.entry,
+        "window_days": tier.window_days,
+        "keep": tier.keep,
+    }
+
+
+class TierListCreateApi(APIView):
+    permission_classes = [HasAdminScope]
+
+    @extend_schema(responses={200: s.TierSerializer(many=True), **ERRORS}, examples=[OpenApiExample("Tiers", value=[TIER_EXAMPLE], response_only=True)])
+    def get(self, request):
+        return Response([tier_payload(tier) for tier in selectors.tier_list(merchant=merchant_of(request))])
+
+    @extend_schema(request=s.TierSerializer, responses={201: s.TierSerializer, **ERRORS},
+                   examples=[OpenApiExample("Gold", value=TIER_EXAMPLE, request_only=True)])
+    def post(self, request):
+        tier = tier_services.tier_create(merchant=merchant_of(request), data=data_object(request))
+        return Response(tier_payload(tier), status=201)
+
+
+class TierDetailApi(APIView):
+    permission_classes = [HasAdminScope]
+
+    @extend_schema(responses={200: s.TierSerializer, **ERRORS}, examples=[OpenApiExample("Gold", value=TIER_EXAMPLE, response_only=True)])
+    def get(self, request, code):
+        return Response(tier_payload(tier_services.tier_get_or_404(merchant=merchant_of(request), code=code)))
+
+    @extend_schema(request=s.TierPatchSerializer, responses={200: s.TierSerializer, **ERRORS},
+                   examples=[OpenApiExample("Lower the threshold", value={"entry": {"total_spend": "8000.00"}}, request_only=True)])
+    def patch(self, request, code):
+        tier = tier_services.tier_get_or_404(merchant=merchant_of(request), code=code)
+        return Response(tier_payload(tier_services.tier_update(tier=tier, data=data_object(request))))
+
+    @extend_schema(responses={204: None, **ERRORS})
+    def delete(self, request, code):
+        tier = tier_services.tier_get_or_404(merchant=merchant_of(request), code=code)
+        tier_services.tier_delete(tier=tier)
+        return Response(status=204)

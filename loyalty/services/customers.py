@@ -7,6 +7,7 @@ from accounts.models import Customer, Merchant, Store
 from accounts.services import customer_create
 from loyalty.models import EntryKind, PointsAccount, Program
 from loyalty.services.ledger import points_credit
+from loyalty.services.tiers import tier_base
 
 
 @transaction.atomic
@@ -19,7 +20,8 @@ def customer_join(*, merchant: Merchant, phone: str, store: Store | None = None,
     """
     at = at or timezone.now()
     customer = customer_create(merchant=merchant, phone=phone, store=store, created_at=at, **profile)
-    account = PointsAccount.objects.create(customer=customer, merchant=merchant)
+    base = tier_base(merchant=merchant)
+    account = PointsAccount.objects.create(customer=customer, merchant=merchant, tier=base, tier_since=at if base else None)
     program = Program.objects.get(merchant=merchant)
     if program.welcome_bonus > 0:
         with translation.override(merchant.language):

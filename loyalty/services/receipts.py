@@ -16,12 +16,15 @@ from loyalty.drafts import _decimal_field
 from loyalty.models import Entry, EntryKind, Lot, PointsAccount, Program, Receipt, ReceiptLine, Refund, RefundLine
 from loyalty.money import money_quantize
 from loyalty.services.ledger import account_lock, points_credit, points_debit, points_take_back, spendable_points
+from loyalty.services.tiers import tier_effective, tier_rules, tier_upgrade_after_commit
 
 ZERO = Decimal("0")
 
 
-def checkout_context_build(*, merchant: Merchant, program: Program, customer: Customer | None, debt: int, now: datetime) -> CheckoutContext:
+def checkout_context_build(*, merchant: Merchant, program: Program, customer: Customer | None, account: PointsAccount | None,
+                           now: datetime) -> CheckoutContext:
     """Gather what the pure calculation needs. Later mechanics add their state to `extras`."""
+    debt = account.debt if account is not None else 0
     return CheckoutContext(
         currency=merchant.currency,
         language=merchant.language,
@@ -33,6 +36,7 @@ def checkout_context_build(*, merchant: Merchant, program: Program, customer: Cu
         has_customer=customer is not None,
         spendable_points=(spendable_points(customer=customer, now=now) - debt) if customer is not None else 0,
         debt=debt,
+        tier=tier_rules(tier_effective(account=account)),
     )
 
 
@@ -44,10 +48,10 @@ def receipt_calculate(*, merchant: Merchant, customer: Customer | None, draft: D
     """
     now = now or timezone.now()
     program = Program.objects.get(merchant=merchant)
-    debt = 0
+    account = None
     if customer is not None:
-        debt = PointsAccount.objects.filter(customer=customer).values_list("debt", flat=True).first() or 0
-    ctx = checkout_context_build(merchant=merchant, program=program, customer=customer, debt=debt, now=now)
+        account = PointsAccount.objects.filter(customer=customer).select_related("tier", "override_tier").first()
+    ctx = checkout_context_build(merchant=merchant, program=program, customer=customer, account=account, now=now)
     return calculate(draft, ctx)
 
 
@@ -85,14 +89,13 @@ def receipt_commit(
 
 
 def _receipt_write(*, merchant, store, customer, draft, number, cashier, now) -> tuple[Receipt, Calculation]:
-    debt = 0
+    account = None
     if customer is not None:
         account = account_lock(customer=customer)
-        debt = account.debt
     if Receipt.objects.filter(merchant=merchant, store=store, number=number).exists():
         raise Conflict("receipt_exists", _("Receipt %(number)s was already committed in this store.") % {"number": number})
     program = Program.objects.get(merchant=merchant)
-    calc = calculate(draft, checkout_context_build(merchant=merchant, program=program, customer=customer, debt=debt, now=now))
+    calc = calculate(draft, checkout_context_build(merchant=merchant, program=program, customer=customer, account=account, now=now))
     receipt = Receipt.objects.create(
         merchant=merchant,
         store=store,
@@ -144,6 +147,8 @@ def _receipt_write(*, merchant, store, customer, draft, number, cashier, now) ->
                     description=_("Points for purchase, receipt %(number)s") % {"number": number},
                     at=draft.purchased_at, ttl_days=program.points_ttl_days, pending_days=program.pending_days, receipt=receipt,
                 )
+        # The crossing receipt is priced at the old tier; the upgrade applies from the next one.
+        tier_upgrade_after_commit(customer=customer, account=account, now=now)
     return receipt, calc
 
 
@@ -239,18 +244,21 @@ def receipt_refund(*, receipt: Receipt, data: dict, cashier: User | None = None,
 
     refund = Refund(merchant=merchant, receipt=receipt, at=now, cashier=cashier, refunded_amount=ZERO)
     refund_lines = []
+    refunded_cost = ZERO
     for line in lines:
         quantity = wanted.get(line.pk)
         if not quantity:
             continue
         before = line.returned_quantity
         amount = _share(line.total, before, quantity, line.quantity, whole=False, currency=merchant.currency)
+        cost = _share(line.amount - line.discount, before, quantity, line.quantity, whole=False, currency=merchant.currency)
         reversed_points = _share(line.accrued_points, before, quantity, line.quantity, whole=True)
         returned_points = _share(line.redeemed_points, before, quantity, line.quantity, whole=True)
         line.returned_quantity = before + quantity
         refund_lines.append(
-            RefundLine(line=line, quantity=quantity, amount=amount, points_reversed=reversed_points, points_returned=returned_points)
+            RefundLine(line=line, quantity=quantity, amount=amount, cost=cost, points_reversed=reversed_points, points_returned=returned_points)
         )
+        refunded_cost += cost
         refund.refunded_amount += amount
         refund.points_reversed += reversed_points
         refund.points_returned += returned_points
@@ -281,8 +289,9 @@ def receipt_refund(*, receipt: Receipt, data: dict, cashier: User | None = None,
                 )
 
     receipt.refunded_amount += refund.refunded_amount
+    receipt.refunded_cost += refunded_cost
     receipt.points_reversed += refund.points_reversed
     receipt.points_returned += refund.points_returned
     receipt.fully_refunded = all(line.returned_quantity >= line.quantity for line in lines)
-    receipt.save(update_fields=["refunded_amount", "points_reversed", "points_returned", "fully_refunded"])
+    receipt.save(update_fields=["refunded_amount", "refunded_cost", "points_reversed", "points_returned", "fully_refunded"])
     return refund

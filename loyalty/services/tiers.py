@@ -1,0 +1,530 @@
+"""Tiers: definitions, the recorded tier of each customer, upgrades at commit, the downgrade job.
+
+Policy (README "Tiers"):
+- A customer is in the highest tier whose entry conditions they meet; once reached they keep it
+  while its `keep` conditions hold. `keep: null` means kept for good, with one exception: a tier
+  whose qualifying purchases were returned is lost — the job checks that the customer's all-time
+  figures, net of returns, still meet the tier's entry.
+- Upgrades are recorded inside the commit that earns them (the crossing receipt is priced at the
+  old tier). Downgrades, ended overrides and tiers reached without a purchase (a new tier with
+  lower thresholds, a referral) are recorded by `recalculate_tiers`.
+- One SQL CASE expression decides the target tier of every customer of a merchant: the same
+  expression serves the single customer at commit and a million customers in the job.
+"""
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
+
+from django.db import connection, transaction
+from django.db.models import BigIntegerField, Case, Count, DecimalField, ExpressionWrapper, F, Q, Sum, Value, When
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from accounts.errors import ApplicationError, NotFound, ValidationError
+from accounts.models import Customer, Merchant, User
+from accounts.services import audit_record
+from loyalty.checkout import TierRules
+from loyalty.models import CustomerMessage, PointsAccount, Receipt, Tier, TierChange
+
+MONEY_CONDITIONS = ("total_spend", "single_receipt")
+COUNT_CONDITIONS = ("purchases", "referrals")
+CONDITIONS = MONEY_CONDITIONS + COUNT_CONDITIONS
+TIER_FIELDS = ("code", "name", "rank", "accrual_percent", "max_redeem_percent", "discount_percent", "entry", "window_days", "keep")
+NET_COST = ExpressionWrapper(F("subtotal") - F("discount") - F("refunded_cost"), output_field=DecimalField(max_digits=14, decimal_places=2))
+
+
+# ---------------------------------------------------------------- validation
+
+
+def _conditions_clean(value, *, field: str, errors: dict, nullable: bool):
+    if value is None:
+        if nullable:
+            return None
+        errors[field] = [_("Send an object of conditions, or {} for none.")]
+        return None
+    if not isinstance(value, dict):
+        errors[field] = [_("Send an object such as {\"total_spend\": \"10000.00\"}.")]
+        return None
+    clean = {}
+    for key, raw in value.items():
+        name = f"{field}.{key}"
+        if key not in CONDITIONS:
+            errors[name] = [_("Unknown condition; use total_spend, purchases, single_receipt or referrals.")]
+            continue
+        if key in MONEY_CONDITIONS:
+            if isinstance(raw, bool) or not isinstance(raw, (str, int)):
+                errors[name] = [_("Send an amount as a string, such as \"10000.00\".")]
+                continue
+            try:
+                amount = Decimal(str(raw).strip())
+            except InvalidOperation:
+                errors[name] = [_("Send an amount as a string, such as \"10000.00\".")]
+                continue
+            if not amount.is_finite() or amount < 0 or amount.as_tuple().exponent < -2 or amount >= Decimal(10) ** 12:
+                errors[name] = [_("Send a non-negative amount with at most two decimal places.")]
+                continue
+            clean[key] = str(amount.quantize(Decimal("0.01")))
+        else:
+            if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0 or raw > 10**9:
+                errors[name] = [_("Send a whole number, zero or more.")]
+                continue
+            clean[key] = raw
+    return clean
+
+
+def _percent_clean(value, *, field: str, errors: dict, nullable: bool):
+    if value is None:
+        if nullable:
+            return None
+        errors[field] = [_("This field cannot be null.")]
+        return None
+    if isinstance(value, (bool, float)) or not isinstance(value, (str, int)):
+        errors[field] = [_("Send a percentage as a string, such as \"7.00\".")]
+        return None
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        errors[field] = [_("Send a percentage as a string, such as \"7.00\".")]
+        return None
+    if not number.is_finite() or number < 0 or number > 100 or number.as_tuple().exponent < -2:
+        errors[field] = [_("Send a percentage from 0 to 100 with at most two decimal places.")]
+        return None
+    return number
+
+
+def tier_validate(*, merchant: Merchant, data, tier: Tier | None = None) -> dict:
+    """Check tier fields (all required ones on create, any subset on update).
+
+    Raises:
+        ValidationError: each bad field named; duplicate code or rank; unknown condition.
+    """
+    if not isinstance(data, dict):
+        raise ValidationError({"non_field_errors": [_("Send a JSON object.")]})
+    errors: dict = {}
+    clean: dict = {}
+    for key in set(data) - set(TIER_FIELDS):
+        errors[key] = [_("Unknown field.")]
+    if tier is None:
+        for key in ("code", "name", "rank"):
+            if key not in data:
+                errors[key] = [_("This field is required.")]
+    others = Tier.objects.filter(merchant=merchant)
+    if tier is not None:
+        others = others.exclude(pk=tier.pk)
+    if "code" in data:
+        code = data["code"]
+        if not isinstance(code, str) or not code.strip() or len(code) > 32 or not all(ch.isalnum() or ch in "-_" for ch in code):
+            errors["code"] = [_("Use 1 to 32 letters, digits, - or _.")]
+        elif others.filter(code=code.strip()).exists():
+            errors["code"] = [_("A tier with this code already exists.")]
+        else:
+            clean["code"] = code.strip()
+    if "name" in data:
+        name = data["name"]
+        if not isinstance(name, str) or not name.strip() or len(name) > 100:
+            errors["name"] = [_("Send a name of 1 to 100 characters.")]
+        else:
+            clean["name"] = name.strip()
+    if "rank" in data:
+        rank = data["rank"]
+        if isinstance(rank, bool) or not isinstance(rank, int) or rank < 1 or rank > 1000:
+            errors["rank"] = [_("Send a whole number from 1 to 1000.")]
+        elif others.filter(rank=rank).exists():
+            errors["rank"] = [_("Another tier has this rank.")]
+        else:
+            clean["rank"] = rank
+    for key in ("accrual_percent", "max_redeem_percent"):
+        if key in data:
+            value = _percent_clean(data[key], field=key, errors=errors, nullable=True)
+            if key not in errors:
+                clean[key] = value
+    if "discount_percent" in data:
+        value = _percent_clean(data["discount_percent"], field="discount_percent", errors=errors, nullable=False)
+        if "discount_percent" not in errors:
+            clean["discount_percent"] = value
+    if "entry" in data:
+        value = _conditions_clean(data["entry"], field="entry", errors=errors, nullable=False)
+        if value is not None:
+            clean["entry"] = value
+    if "keep" in data:
+        value = _conditions_clean(data["keep"], field="keep", errors=errors, nullable=True)
+        if not any(key.startswith("keep") for key in errors):
+            clean["keep"] = value
+    if "window_days" in data:
+        window = data["window_days"]
+        if window is not None and (isinstance(window, bool) or not isinstance(window, int) or window < 1 or window > 36_500):
+            errors["window_days"] = [_("Send a whole number of days, 1 or more, or null for all time.")]
+        else:
+            clean["window_days"] = window
+    if errors:
+        raise ValidationError(errors)
+    return clean
+
+
+# ---------------------------------------------------------------- conditions as SQL
+
+
+def window_start(*, merchant: Merchant, window_days: int | None, now: datetime) -> datetime | None:
+    """The first moment that counts: local midnight N-1 days before today, in the merchant's timezone."""
+    if not window_days:
+        return None
+    zone = ZoneInfo(merchant.timezone)
+    first_day = now.astimezone(zone).date() - timedelta(days=window_days - 1)
+    return datetime.combine(first_day, time.min, tzinfo=zone)
+
+
+def conditions_q(*, merchant: Merchant, conditions: dict, since: datetime | None, now: datetime) -> Q:
+    """A filter on PointsAccount rows: the customer meets every condition. {} matches everyone.
+
+    Each condition is one grouped subquery, so a merchant's million customers are judged in one pass.
+    """
+    receipts = Receipt.objects.filter(merchant=merchant, customer__isnull=False, fully_refunded=False, purchased_at__lte=now)
+    referred = Customer.objects.filter(merchant=merchant, referred_by__isnull=False, created_at__lte=now)
+    if since is not None:
+        receipts = receipts.filter(purchased_at__gte=since)
+        referred = referred.filter(created_at__gte=since)
+    q = Q()
+    for key, raw in conditions.items():
+        threshold = Decimal(raw) if key in MONEY_CONDITIONS else int(raw)
+        if threshold <= 0:
+            continue
+        if key == "total_spend":
+            ids = receipts.values("customer_id").annotate(v=Sum(NET_COST)).filter(v__gte=threshold).values("customer_id")
+        elif key == "purchases":
+            ids = receipts.values("customer_id").annotate(v=Count("id")).filter(v__gte=threshold).values("customer_id")
+        elif key == "single_receipt":
+            ids = receipts.annotate(v=NET_COST).filter(v__gte=threshold).values("customer_id")
+        else:
+            ids = referred.values("referred_by_id").annotate(v=Count("id")).filter(v__gte=threshold).values("referred_by_id")
+        q &= Q(customer_id__in=ids)
+    return q
+
+
+def _always(q: Q) -> Q:
+    # When() refuses an empty Q; every account row has a customer.
+    return q if q else Q(customer_id__isnull=False)
+
+
+def tier_base(*, merchant: Merchant, tiers: list[Tier] | None = None) -> Tier | None:
+    """The lowest-ranked tier with no entry conditions: where every new customer starts."""
+    tiers = tiers if tiers is not None else list(Tier.objects.filter(merchant=merchant).order_by("rank"))
+    return next((tier for tier in tiers if not tier.entry), None)
+
+
+def tier_target_case(*, merchant: Merchant, tiers: list[Tier], now: datetime, upgrades_only: bool = False) -> Case:
+    """The tier each account should be in as of `now` (see the module docstring)."""
+    base = tier_base(merchant=merchant, tiers=tiers)
+    whens = []
+    for tier in sorted(tiers, key=lambda t: t.rank, reverse=True):
+        since = window_start(merchant=merchant, window_days=tier.window_days, now=now)
+        entry = conditions_q(merchant=merchant, conditions=tier.entry, since=since, now=now)
+        if upgrades_only:
+            condition = entry
+        elif tier.keep is None:
+            condition = entry | (Q(tier_id=tier.pk) & _always(conditions_q(merchant=merchant, conditions=tier.entry, since=None, now=now)))
+        else:
+            condition = entry | (Q(tier_id=tier.pk) & _always(conditions_q(merchant=merchant, conditions=tier.keep, since=since, now=now)))
+        whens.append(When(_always(condition), then=Value(tier.pk)))
+    return Case(*whens, default=Value(base.pk if base else None), output_field=BigIntegerField())
+
+
+def tier_rules(tier: Tier | None) -> TierRules | None:
+    if tier is None:
+        return None
+    return TierRules(code=tier.code, name=tier.name, accrual_percent=tier.accrual_percent,
+                     max_redeem_percent=tier.max_redeem_percent, discount_percent=tier.discount_percent)
+
+
+def tier_effective(*, account: PointsAccount | None) -> Tier | None:
+    if account is None:
+        return None
+    return account.override_tier if account.override_tier_id else account.tier
+
+
+# ---------------------------------------------------------------- definitions
+
+
+@transaction.atomic
+def tier_create(*, merchant: Merchant, data, actor: User | None = None) -> Tier:
+    clean = tier_validate(merchant=merchant, data=data)
+    clean.setdefault("entry", {})
+    tier = Tier.objects.create(merchant=merchant, **clean)
+    audit_record(merchant=merchant, actor=actor, action="tier.created", target=tier.code, data={"rank": tier.rank})
+    return tier
+
+
+@transaction.atomic
+def tier_update(*, tier: Tier, data, actor: User | None = None) -> Tier:
+    """Raises: ValidationError, including taking entry conditions from the last tier without them."""
+    clean = tier_validate(merchant=tier.merchant, data=data, tier=tier)
+    if clean.get("entry") and not tier.entry:
+        if not Tier.objects.filter(merchant=tier.merchant, entry={}).exclude(pk=tier.pk).exists():
+            raise ValidationError({"entry": [_("This is the only tier without entry conditions; new customers need one to start in.")]})
+    for key, value in clean.items():
+        setattr(tier, key, value)
+    tier.save()
+    audit_record(merchant=tier.merchant, actor=actor, action="tier.updated", target=tier.code, data={k: str(v) for k, v in clean.items()})
+    return tier
+
+
+@transaction.atomic
+def tier_delete(*, tier: Tier, actor: User | None = None, now: datetime | None = None) -> int:
+    """Delete a tier; its customers move to the tier they now qualify for. Returns how many moved.
+
+    Raises:
+        ApplicationError: tier_required — the last tier without entry conditions cannot go.
+    """
+    now = now or timezone.now()
+    merchant = tier.merchant
+    if not tier.entry and not Tier.objects.filter(merchant=merchant, entry={}).exclude(pk=tier.pk).exists():
+        raise ApplicationError("tier_required", _("This is the last tier without entry conditions; every customer needs a tier to start in."))
+    tiers = list(Tier.objects.filter(merchant=merchant).exclude(pk=tier.pk).order_by("rank"))
+    affected = PointsAccount.objects.filter(merchant=merchant).filter(Q(tier=tier) | Q(override_tier=tier))
+    PointsAccount.objects.filter(merchant=merchant, override_tier=tier).update(override_tier=None, override_until=None, override_reason="")
+    moved = _apply_targets(
+        merchant=merchant, accounts=affected.filter(tier=tier), tiers=tiers, now=now, reason=TierChange.Reason.TIER_DELETED,
+        from_name_fallback=tier.name, treat_current_as=None,
+    )
+    audit_record(merchant=merchant, actor=actor, action="tier.deleted", target=tier.code, data={"moved": moved})
+    tier.delete()
+    return moved
+
+
+# ---------------------------------------------------------------- recorded tier changes
+
+
+def _change_message(*, merchant: Merchant, to_name: str, upgrade: bool) -> tuple[str, str]:
+    with translation.override(merchant.language):
+        if upgrade:
+            return _("Welcome to %(tier)s!") % {"tier": to_name}, _("You have reached the %(tier)s tier. Its benefits apply from your next purchase.") % {"tier": to_name}
+        return _("Your tier is now %(tier)s") % {"tier": to_name}, _("Your tier has changed to %(tier)s. Keep shopping to climb again.") % {"tier": to_name}
+
+
+def tier_record_change(*, customer: Customer, account: PointsAccount, to_tier: Tier | None, reason: str, now: datetime,
+                       staff: User | None = None, note: str = "") -> TierChange:
+    """Record one customer's change, tell them in the portal, and email them if they consented."""
+    from_tier = tier_effective(account=account)
+    change = TierChange.objects.create(
+        merchant_id=customer.merchant_id, customer=customer, from_tier=from_tier, to_tier=to_tier,
+        from_name=from_tier.name if from_tier else "", to_name=to_tier.name if to_tier else "",
+        reason=reason, note=note, staff=staff, at=now,
+    )
+    upgrade = (to_tier.rank if to_tier else 0) > (from_tier.rank if from_tier else 0)
+    title, body = _change_message(merchant=customer.merchant, to_name=change.to_name, upgrade=upgrade)
+    message = CustomerMessage.objects.create(merchant_id=customer.merchant_id, customer=customer, title=title, body=body, at=now)
+    if customer.consent_email and customer.email:
+        transaction.on_commit(lambda: _enqueue_emails([message.pk]))
+    return change
+
+
+def _enqueue_emails(message_ids: list[int]) -> None:
+    from django_q.tasks import async_task
+
+    async_task("loyalty.jobs.customer_messages_email", message_ids)
+
+
+def tier_upgrade_after_commit(*, customer: Customer, account: PointsAccount, now: datetime) -> TierChange | None:
+    """Record an upgrade the just-written receipt earned. The caller holds the account lock."""
+    tiers = list(Tier.objects.filter(merchant_id=customer.merchant_id).order_by("rank"))
+    if not tiers:
+        return None
+    target_id = (
+        PointsAccount.objects.filter(pk=account.pk)
+        .annotate(target=tier_target_case(merchant=customer.merchant, tiers=tiers, now=now, upgrades_only=True))
+        .values_list("target", flat=True)
+        .first()
+    )
+    by_id = {tier.pk: tier for tier in tiers}
+    target = by_id.get(target_id)
+    current = by_id.get(account.tier_id)
+    if target is None or (current is not None and target.rank <= current.rank):
+        return None
+    change = None
+    if not account.override_tier_id:
+        change = tier_record_change(customer=customer, account=account, to_tier=target, reason=TierChange.Reason.UPGRADE, now=now)
+    account.tier = target
+    account.tier_since = now
+    account.save(update_fields=["tier", "tier_since"])
+    return change
+
+
+def _apply_targets(*, merchant: Merchant, accounts, tiers: list[Tier], now: datetime, reason: str,
+                   from_name_fallback: str = "", treat_current_as=F("tier_id")) -> int:
+    """Move `accounts` to their target tier, set-based: changes, messages, then the accounts."""
+    if not tiers:
+        return 0
+    target = tier_target_case(merchant=merchant, tiers=tiers, now=now)
+    annotated = accounts.annotate(target=target)
+    if treat_current_as is not None:
+        changed = annotated.exclude(target=treat_current_as)
+    else:
+        changed = annotated
+    # Overrides hide the computed tier: the change is recorded when the override ends.
+    changed = changed.filter(override_tier__isnull=True).exclude(target__isnull=True)
+    names = {tier.pk: tier.name for tier in tiers}
+    select_sql, select_params = changed.values_list("customer_id", "tier_id", "target").query.sql_with_params()
+    name_case = "CASE " + " ".join("WHEN t.target = %s THEN %s" for _ in names) + " END"
+    name_params = [value for pk, name in names.items() for value in (pk, name)]
+    rows = 0
+    with connection.cursor() as cursor:
+        stamp = connection.ops.adapt_datetimefield_value(now)
+        cursor.execute(
+            f"""
+            INSERT INTO loyalty_tierchange (merchant_id, customer_id, from_tier_id, to_tier_id, from_name, to_name, reason, note, at)
+            SELECT %s, t.customer_id, t.tier_id, t.target, COALESCE(f.name, %s), {name_case}, %s, '', %s
+            FROM ({select_sql}) t LEFT JOIN loyalty_tier f ON f.id = t.tier_id
+            """,
+            [merchant.pk, from_name_fallback, *name_params, reason, stamp, *select_params],
+        )
+        rows = cursor.rowcount
+    if rows:
+        _messages_for_run(merchant=merchant, tiers=tiers, now=now, reason=reason)
+        customer_ids = TierChange.objects.filter(merchant=merchant, at=now, reason=reason).values("customer_id")
+        PointsAccount.objects.filter(merchant=merchant, customer_id__in=customer_ids).update(
+            tier_id=Case(
+                *[When(Q(customer_id__in=TierChange.objects.filter(merchant=merchant, at=now, reason=reason, to_tier=tier).values("customer_id")),
+                       then=Value(tier.pk)) for tier in tiers],
+                default=F("tier_id"), output_field=BigIntegerField(),
+            ),
+            tier_since=now,
+        )
+    return rows
+
+
+def _messages_for_run(*, merchant: Merchant, tiers: list[Tier], now: datetime, reason: str) -> None:
+    """One portal message per change of this run, in one INSERT per destination tier; emails queued."""
+    for tier in tiers:
+        changes = TierChange.objects.filter(merchant=merchant, at=now, reason=reason, to_tier=tier)
+        up = changes.filter(Q(from_tier__isnull=True) | Q(from_tier__rank__lt=tier.rank))
+        down = changes.exclude(pk__in=up.values("pk"))
+        for subset, upgrade in ((up, True), (down, False)):
+            title, body = _change_message(merchant=merchant, to_name=tier.name, upgrade=upgrade)
+            sql, params = subset.values_list("customer_id").query.sql_with_params()
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"INSERT INTO loyalty_customermessage (merchant_id, customer_id, title, body, at) "
+                    f"SELECT %s, s.customer_id, %s, %s, %s FROM ({sql}) s",
+                    [merchant.pk, title, body, connection.ops.adapt_datetimefield_value(now), *params],
+                )
+    transaction.on_commit(lambda: _enqueue_pending_emails(merchant_id=merchant.pk, at=now))
+
+
+def _enqueue_pending_emails(*, merchant_id: int, at: datetime) -> None:
+    from django_q.tasks import async_task
+
+    async_task("loyalty.jobs.customer_messages_email_run", merchant_id, at.isoformat())
+
+
+def tiers_recalculate(*, now: datetime, merchant: Merchant | None = None) -> int:
+    """The `recalculate_tiers` job: end overrides that are over, then move every customer whose
+    recorded tier differs from the one the rules give as of `now`. Set-based; safe to run twice."""
+    merchants = [merchant] if merchant is not None else list(Merchant.objects.filter(tiers__isnull=False).distinct())
+    total = 0
+    for item in merchants:
+        with transaction.atomic():
+            tiers = list(Tier.objects.filter(merchant=item).order_by("rank"))
+            total += _overrides_end(merchant=item, tiers=tiers, now=now)
+            total += _apply_targets(
+                merchant=item, accounts=PointsAccount.objects.filter(merchant=item), tiers=tiers, now=now,
+                reason=TierChange.Reason.DOWNGRADE,
+            )
+    return total
+
+
+def _overrides_end(*, merchant: Merchant, tiers: list[Tier], now: datetime) -> int:
+    """End overrides that are over. They are few (set by hand), so each is visited to tell the customer."""
+    ended = (
+        PointsAccount.objects.select_for_update(of=("self",))
+        .filter(merchant=merchant, override_tier__isnull=False, override_until__lte=now)
+        .select_related("customer", "customer__merchant", "tier", "override_tier")
+    )
+    by_id = {tier.pk: tier for tier in tiers}
+    count = 0
+    for account in ended:
+        target_id = (
+            PointsAccount.objects.filter(pk=account.pk)
+            .annotate(target=tier_target_case(merchant=merchant, tiers=tiers, now=now))
+            .values_list("target", flat=True)
+            .first()
+        )
+        target = by_id.get(target_id, account.tier)
+        tier_record_change(customer=account.customer, account=account, to_tier=target, reason=TierChange.Reason.OVERRIDE_ENDED, now=now)
+        account.override_tier = None
+        account.override_until = None
+        account.override_reason = ""
+        account.tier = target
+        account.tier_since = now
+        account.save(update_fields=["override_tier", "override_until", "override_reason", "tier", "tier_since"])
+        count += 1
+    return count
+
+
+@transaction.atomic
+def tier_override_set(*, customer: Customer, tier: Tier | None, until: datetime | None, reason: str, staff: User | None,
+                      now: datetime | None = None) -> PointsAccount:
+    """Put a customer in `tier` until `until` (None clears the override), with a reason; audited.
+
+    Raises:
+        ValidationError: no reason, an end in the past, a tier of another merchant.
+    """
+    from loyalty.services.ledger import account_lock
+
+    now = now or timezone.now()
+    errors = {}
+    reason = (reason or "").strip()
+    if not reason:
+        errors["reason"] = [_("Say why the tier is set by hand.")]
+    if tier is not None and tier.merchant_id != customer.merchant_id:
+        errors["tier"] = [_("Unknown tier.")]
+    if tier is not None and (until is None or until <= now):
+        errors["until"] = [_("Choose an end date in the future.")]
+    if errors:
+        raise ValidationError(errors)
+    account = account_lock(customer=customer)
+    account = PointsAccount.objects.select_related("tier", "override_tier").get(pk=account.pk)
+    tier_record_change(customer=customer, account=account, to_tier=tier or account.tier, reason=TierChange.Reason.OVERRIDE,
+                       now=now, staff=staff, note=reason)
+    account.override_tier = tier
+    account.override_until = until if tier else None
+    account.override_reason = reason if tier else ""
+    account.save(update_fields=["override_tier", "override_until", "override_reason"])
+    audit_record(merchant=customer.merchant, actor=staff, action="tier.override", target=customer.phone, reason=reason,
+                 data={"tier": tier.code if tier else None, "until": until.isoformat() if until else None})
+    return account
+
+
+def tier_preview(*, merchant: Merchant, proposed: list[dict], now: datetime | None = None) -> list[dict]:
+    """How many customers each tier would hold with `proposed` definitions, beside how many it holds now.
+
+    `proposed` is a list of tier dicts (code, name, rank, entry, window_days, keep); nothing is written.
+    """
+    now = now or timezone.now()
+    current = {row["tier_id"]: row["n"] for row in PointsAccount.objects.filter(merchant=merchant).values("tier_id").annotate(n=Count("pk"))}
+    existing = {tier.code: tier for tier in Tier.objects.filter(merchant=merchant)}
+    fakes = []
+    for index, item in enumerate(proposed):
+        tier = Tier(merchant=merchant, code=item["code"], name=item["name"], rank=item["rank"], entry=item.get("entry") or {},
+                    window_days=item.get("window_days"), keep=item.get("keep"))
+        tier.pk = existing[item["code"]].pk if item["code"] in existing else -(index + 1)
+        fakes.append(tier)
+    if not tier_base(merchant=merchant, tiers=fakes):
+        raise ValidationError({"entry": [_("One tier must have no entry conditions.")]})
+    counts = {row["target"]: row["n"] for row in PointsAccount.objects.filter(merchant=merchant)
+              .annotate(target=tier_target_case(merchant=merchant, tiers=fakes, now=now, upgrades_only=True))
+              .values("target").annotate(n=Count("pk"))}
+    return [{"code": tier.code, "name": tier.name, "rank": tier.rank, "would_have": counts.get(tier.pk, 0),
+             "has_now": current.get(tier.pk, 0) if tier.pk and tier.pk > 0 else 0} for tier in sorted(fakes, key=lambda t: t.rank)]
+
+
+def tier_get_or_404(*, merchant: Merchant, code: str) -> Tier:
+    tier = Tier.objects.filter(merchant=merchant, code=code).first()
+    if tier is None:
+        raise NotFound(_("No tier with this code."), code="tier_not_found")
+    return tier
+
+
+def tier_base_create(*, merchant: Merchant) -> Tier:
+    return Tier.objects.create(merchant=merchant, code="base", name="Member", rank=1, entry={})
+
