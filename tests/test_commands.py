@@ -116,8 +116,8 @@ def test_run_jobs_runs_every_job_once_as_of_now(merchant):
 
     output = run("run_jobs", "--now", timezone.now().isoformat())
 
-    assert output.splitlines() == ["activate_points: 0", "expire_points: 1", "purge_idempotency_keys: 0"]
-    assert sorted(JobRun.objects.values_list("name", flat=True)) == ["activate_points", "expire_points", "purge_idempotency_keys"]
+    assert output.splitlines() == ["activate_points: 0", "expire_points: 1", "recalculate_tiers: 0", "purge_idempotency_keys: 0"]
+    assert sorted(JobRun.objects.values_list("name", flat=True)) == ["activate_points", "expire_points", "purge_idempotency_keys", "recalculate_tiers"]
 
 
 @pytest.mark.parametrize("command", ["expire_points", "activate_points", "run_jobs"])

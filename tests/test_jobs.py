@@ -115,6 +115,7 @@ def test_every_job_is_scheduled_for_the_worker(db):
         "activate_points": "loyalty.jobs.activate_points_job",
         "expire_points": "loyalty.jobs.expire_points_job",
         "purge_idempotency_keys": "loyalty.jobs.purge_idempotency_job",
+        "recalculate_tiers": "loyalty.jobs.recalculate_tiers_job",
     }
     for func in schedules.values():
         assert callable(import_string(func))
