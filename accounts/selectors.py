@@ -1,9 +1,9 @@
 """Reads for merchants, staff, customers and keys; every one is scoped by merchant."""
 import uuid
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
-from accounts.models import ApiKey, Customer, Merchant, Store
+from accounts.models import ApiKey, AuditEvent, Customer, Membership, Merchant, Store
 from accounts.phones import phone_normalize
 
 
@@ -63,3 +63,67 @@ def api_key_active_by_hash(*, key_hash: str) -> ApiKey | None:
         .select_related("merchant", "store")
         .first()
     )
+
+
+def staff_list(*, merchant: Merchant) -> QuerySet[Membership]:
+    return Membership.objects.filter(merchant=merchant).select_related("user").order_by("-is_active", "role", "user__email")
+
+
+def membership_get(*, merchant: Merchant, membership_id) -> Membership | None:
+    try:
+        pk = int(membership_id)
+    except (TypeError, ValueError):
+        return None
+    return Membership.objects.filter(merchant=merchant, pk=pk).select_related("user", "merchant").first()
+
+
+def api_key_get(*, merchant: Merchant, key_id) -> ApiKey | None:
+    try:
+        pk = int(key_id)
+    except (TypeError, ValueError):
+        return None
+    return ApiKey.objects.filter(merchant=merchant, pk=pk).select_related("merchant").first()
+
+
+def audit_list(*, merchant: Merchant, action_prefix: str = "") -> QuerySet[AuditEvent]:
+    qs = AuditEvent.objects.filter(merchant=merchant).select_related("actor")
+    if action_prefix:
+        qs = qs.filter(action__startswith=action_prefix)
+    return qs.order_by("-at", "-id")
+
+
+def customer_search(
+    *,
+    merchant: Merchant,
+    q: str = "",
+    store_code: str = "",
+    joined_since=None,
+    consent: str = "",
+) -> QuerySet[Customer]:
+    """Customers for the back-office list, newest first, by search text and filters.
+
+    A phone in any format, a full card number or a referral code finds that one customer
+    (exactly, through the unique indexes); other text matches the start of a card number or a
+    part of the name. Ordered by (created_at, id) descending so pages can be read by keyset.
+    """
+    qs = Customer.objects.filter(merchant=merchant)
+    text = (q or "").strip()
+    if text:
+        exact = customer_lookup(merchant=merchant, q=text)
+        if exact is not None:
+            qs = qs.filter(pk=exact.pk)
+        else:
+            digits = "".join(ch for ch in text if ch.isdigit())
+            if digits and len(digits) == len(text.replace(" ", "")):
+                qs = qs.filter(Q(card_number__startswith=digits) | Q(phone__contains=digits))
+            else:
+                qs = qs.filter(Q(name__icontains=text) | Q(email__iexact=text))
+    if store_code:
+        qs = qs.filter(joined_store__code=store_code)
+    if joined_since is not None:
+        qs = qs.filter(created_at__gte=joined_since)
+    if consent == "email":
+        qs = qs.filter(consent_email=True)
+    elif consent == "sms":
+        qs = qs.filter(consent_sms=True)
+    return qs.select_related("joined_store").order_by("-created_at", "-id")

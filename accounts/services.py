@@ -7,6 +7,7 @@ from django.conf import settings
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.errors import ApplicationError, Conflict, ValidationError
 from accounts.models import ApiKey, ApiScope, AuditEvent, Customer, Membership, Merchant, Role, Store, User
@@ -66,10 +67,13 @@ def merchant_create(*, slug: str, name: str, currency: str = "RUB", timezone_nam
     return merchant
 
 
-def store_create(*, merchant: Merchant, code: str, name: str, address: str = "") -> Store:
+def store_create(*, merchant: Merchant, code: str, name: str, address: str = "", actor: User | None = None) -> Store:
     if Store.objects.filter(merchant=merchant, code=code).exists():
-        raise ValidationError({"code": ["A store with this code already exists."]})
-    return Store.objects.create(merchant=merchant, code=code, name=name, address=address)
+        raise ValidationError({"code": [gettext("A store with this code already exists.")]})
+    store = Store.objects.create(merchant=merchant, code=code, name=name, address=address)
+    if actor is not None:
+        audit_record(merchant=merchant, actor=actor, action="store.created", target=code, data={"name": name})
+    return store
 
 
 @transaction.atomic
@@ -194,3 +198,94 @@ def api_key_touch(*, key: ApiKey, now=None) -> None:
     if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
         key.last_used_at = now
+
+
+def _owner_guard(*, membership: Membership, actor: User | None) -> None:
+    """An owner cannot lock themselves out, and a merchant always keeps one active owner."""
+    if actor is not None and membership.user_id == actor.pk:
+        raise ValidationError({"__all__": [gettext("You cannot change your own access.")]})
+    if membership.role == Role.OWNER:
+        owners = Membership.objects.filter(merchant=membership.merchant, role=Role.OWNER, is_active=True).exclude(pk=membership.pk)
+        if not owners.exists():
+            raise ValidationError({"__all__": [gettext("A business needs at least one active owner.")]})
+
+
+@transaction.atomic
+def staff_invite(*, merchant: Merchant, email: str, role: str, full_name: str = "", actor: User | None = None, base_url: str) -> Membership:
+    """Give `email` a role and email them a link to choose a password (sent after commit).
+
+    `base_url` is the site's address (scheme and host) the link points at.
+
+    Raises:
+        ValidationError: an unknown role, or the person already works at another business.
+    """
+    from django.contrib.auth.tokens import default_token_generator
+    from django.core.mail import send_mail
+    from django.urls import reverse
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+    from django.utils.translation import override
+
+    email = email.strip().lower()
+    other = Membership.objects.filter(user__email=email, is_active=True).exclude(merchant=merchant).exists()
+    if other:
+        raise ValidationError({"email": [gettext("This person already works at another business on this server.")]})
+    membership = staff_add(merchant=merchant, email=email, role=role, full_name=full_name, actor=actor)
+    user = membership.user
+    if full_name and not user.full_name:
+        user.full_name = full_name
+        user.save(update_fields=["full_name"])
+    path = reverse("accounts:password_set", kwargs={"uidb64": urlsafe_base64_encode(force_bytes(user.pk)), "token": default_token_generator.make_token(user)})
+    link = base_url.rstrip("/") + path
+    with override(user.language or merchant.language):
+        subject = gettext("You are invited to %(merchant)s") % {"merchant": merchant.name}
+        body = gettext(
+            "Hello,\n\n%(inviter)s invited you to work with the loyalty program of %(merchant)s as %(role)s.\n\n"
+            "Choose your password here (the link works for three days):\n%(link)s\n\n"
+            "Then sign in with this email address: %(email)s\n"
+        ) % {
+            "inviter": str(actor) if actor else merchant.name,
+            "merchant": merchant.name,
+            "role": Role(role).label,
+            "link": link,
+            "email": email,
+        }
+    transaction.on_commit(lambda: send_mail(subject, body, None, [email]))
+    return membership
+
+
+@transaction.atomic
+def staff_role_set(*, membership: Membership, role: str, actor: User | None = None) -> Membership:
+    """Change a staff member's role. Audited.
+
+    Raises:
+        ValidationError: an unknown role, the actor's own membership, or the last owner.
+    """
+    if role not in Role.values:
+        raise ValidationError({"role": [gettext("Unknown role.")]})
+    membership = Membership.objects.select_for_update().select_related("user", "merchant").get(pk=membership.pk)
+    if membership.role == role:
+        return membership
+    _owner_guard(membership=membership, actor=actor)
+    before = membership.role
+    membership.role = role
+    membership.save(update_fields=["role"])
+    audit_record(merchant=membership.merchant, actor=actor, action="staff.role_changed", target=membership.user.email, data={"before": before, "role": role})
+    return membership
+
+
+@transaction.atomic
+def staff_deactivate(*, membership: Membership, actor: User | None = None) -> Membership:
+    """Take away a staff member's access at once (every screen checks the membership per request). Audited.
+
+    Raises:
+        ValidationError: the actor's own membership, or the last owner.
+    """
+    membership = Membership.objects.select_for_update().select_related("user", "merchant").get(pk=membership.pk)
+    if not membership.is_active:
+        return membership
+    _owner_guard(membership=membership, actor=actor)
+    membership.is_active = False
+    membership.save(update_fields=["is_active"])
+    audit_record(merchant=membership.merchant, actor=actor, action="staff.deactivated", target=membership.user.email, data={"role": membership.role})
+    return membership

@@ -10,6 +10,7 @@ urlpatterns = [
     path("django-admin/", admin.site.urls),
     # Screens: each surface adds its include here (accounts/, office/, counter/, my/<slug>/).
     path("accounts/", include("accounts.urls")),
+    path("office/", include("loyalty.urls_office")),
     path("counter/", include("loyalty.urls_counter")),
     path("my/<slug:merchant_slug>/", include("loyalty.urls_portal")),
 ]

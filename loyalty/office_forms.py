@@ -1,0 +1,103 @@
+"""Input shape for the back-office forms; validation of business rules stays in the services."""
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import ApiScope, Role
+
+
+class ProgramForm(forms.Form):
+    accrual_percent = forms.DecimalField(
+        label=_("Accrual, % of the amount paid"), min_value=Decimal("0"), max_value=Decimal("100"), decimal_places=2, max_digits=5,
+        help_text=_("Typical: 5 % in retail, up to 25 % in services."),
+    )
+    max_redeem_percent = forms.DecimalField(
+        label=_("Redemption cap, % of a receipt"), min_value=Decimal("0"), max_value=Decimal("100"), decimal_places=2, max_digits=5,
+        help_text=_("The share of a receipt a customer may pay with points."),
+    )
+    point_value = forms.DecimalField(
+        label=_("Value of one point"), min_value=Decimal("0.01"), decimal_places=2, max_digits=10,
+        help_text=_("In your currency. Usually 1 point = 1."),
+    )
+    points_ttl_days = forms.IntegerField(
+        label=_("Points expire after, days"), required=False, min_value=1, max_value=36500,
+        help_text=_("Leave empty for points that never expire."),
+    )
+    pending_days = forms.IntegerField(
+        label=_("Activation delay, days"), min_value=0, max_value=365,
+        help_text=_("Purchase points wait this long before they can be spent (covers returns)."),
+    )
+    welcome_bonus = forms.IntegerField(label=_("Welcome bonus, points"), min_value=0, max_value=1_000_000)
+    welcome_bonus_ttl_days = forms.IntegerField(
+        label=_("Welcome bonus expires after, days"), required=False, min_value=1, max_value=36500,
+        help_text=_("Short-lived (7–14 days) to push the first purchase."),
+    )
+
+
+class CustomerFilterForm(forms.Form):
+    JOINED = [("", _("Any time")), ("7", _("Last 7 days")), ("30", _("Last 30 days")), ("90", _("Last 90 days")), ("365", _("Last year"))]
+    CONSENT = [("", _("Any")), ("email", _("Agreed to email")), ("sms", _("Agreed to SMS"))]
+
+    q = forms.CharField(
+        label=_("Search"), required=False,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Phone, card number, referral code or name")}),
+    )
+    store = forms.ChoiceField(label=_("Joined at store"), required=False)
+    joined = forms.ChoiceField(label=_("Joined"), choices=JOINED, required=False)
+    consent = forms.ChoiceField(label=_("Mailing consent"), choices=CONSENT, required=False)
+
+    def __init__(self, *args, stores=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["store"].choices = [("", _("All stores"))] + [(s.code, s.name) for s in stores]
+
+
+class AdjustForm(forms.Form):
+    points = forms.IntegerField(
+        label=_("Points"), help_text=_("Positive to add, negative to take away."),
+        widget=forms.NumberInput(attrs={"placeholder": "+100 / -50"}),
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=250, help_text=_("Recorded in the history and the audit log."))
+
+
+class ReceiptFilterForm(forms.Form):
+    number = forms.CharField(label=_("Receipt number"), required=False)
+    store = forms.ChoiceField(label=_("Store"), required=False)
+    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, stores=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["store"].choices = [("", _("All stores"))] + [(s.code, s.name) for s in stores]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            self.add_error("date_to", _("The end date is before the start date."))
+        return data
+
+
+class StoreForm(forms.Form):
+    code = forms.SlugField(label=_("Code"), max_length=50, help_text=_("Short and unique, as the POS sends it: main, mall-2."))
+    name = forms.CharField(label=_("Name"), max_length=200)
+    address = forms.CharField(label=_("Address"), max_length=300, required=False)
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label=_("Email"))
+    full_name = forms.CharField(label=_("Name"), max_length=200, required=False)
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+
+
+class ApiKeyForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100, required=False, help_text=_("Where the key is used, e.g. \"Till 1\"."))
+    scope = forms.ChoiceField(label=_("Access"), choices=ApiScope.choices, initial=ApiScope.POS)
+    store = forms.ChoiceField(label=_("Store"), required=False, help_text=_("Bind a POS key to one store, or leave empty."))
+
+    def __init__(self, *args, stores=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["store"].choices = [("", _("Any store"))] + [(s.code, s.name) for s in stores]

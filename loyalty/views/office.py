@@ -1,0 +1,354 @@
+"""The back-office for owners and marketers: dashboard, program, customers, receipts, stores,
+staff, API keys and the audit log. Views parse input, call one service or selector, and render.
+"""
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts import selectors as account_selectors
+from accounts import services as account_services
+from accounts.errors import ApplicationError
+from accounts.models import Role
+from accounts.permissions import OFFICE_ROLES, staff_required
+from loyalty import office_selectors, reports, selectors
+from loyalty.office_forms import (
+    AdjustForm,
+    ApiKeyForm,
+    CustomerFilterForm,
+    InviteForm,
+    ProgramForm,
+    ReceiptFilterForm,
+    RoleForm,
+    StoreForm,
+)
+from loyalty.pagination import keyset_page
+from loyalty.services import points_adjust, program_update
+
+office = staff_required(*OFFICE_ROLES)
+owner_only = staff_required(Role.OWNER)
+
+AUDIT_LABELS = {
+    "program.updated": gettext_lazy("Program settings changed"),
+    "points.adjusted": gettext_lazy("Points adjusted"),
+    "staff.added": gettext_lazy("Staff invited"),
+    "staff.role_changed": gettext_lazy("Staff role changed"),
+    "staff.deactivated": gettext_lazy("Staff deactivated"),
+    "api_key.created": gettext_lazy("API key created"),
+    "api_key.revoked": gettext_lazy("API key revoked"),
+    "customer.updated": gettext_lazy("Customer profile changed"),
+    "store.created": gettext_lazy("Store created"),
+}
+
+
+def _apply_errors(form, error: Exception) -> None:
+    """Put a service's ValidationError or ApplicationError beside the form's fields."""
+    if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
+        for name, messages_ in error.message_dict.items():
+            form.add_error(name if name in form.fields else None, messages_)
+    elif isinstance(error, ValidationError):
+        form.add_error(None, error.messages)
+    elif isinstance(error, ApplicationError):
+        field = next(iter(error.fields), None) if error.fields else None
+        form.add_error(field if field in form.fields else None, error.message)
+
+
+def _local_day_start(merchant, day):
+    zone = ZoneInfo(merchant.timezone)
+    return datetime(day.year, day.month, day.day, tzinfo=zone)
+
+
+# ---------- Dashboard ----------
+
+@office
+@require_GET
+def dashboard(request):
+    board = reports.dashboard_get(merchant=request.merchant)
+    economics = reports.economics_get(merchant=request.merchant)
+    return render(request, "office/dashboard.html", {"board": board, "economics": economics, "section": "dashboard"})
+
+
+# ---------- Program ----------
+
+PROGRAM_FIELDS = ("accrual_percent", "max_redeem_percent", "point_value", "points_ttl_days", "pending_days", "welcome_bonus", "welcome_bonus_ttl_days")
+
+
+@office
+def program_edit(request):
+    merchant = request.merchant
+    program = selectors.program_get(merchant=merchant)
+    if request.method == "POST":
+        form = ProgramForm(request.POST)
+        if form.is_valid():
+            try:
+                program_update(merchant=merchant, changes=dict(form.cleaned_data), actor=request.user)
+            except (ValidationError, ApplicationError) as error:
+                _apply_errors(form, error)
+            else:
+                messages.success(request, _("Program settings saved. They apply from the next receipt."))
+                return redirect("office:program")
+    else:
+        form = ProgramForm(initial={name: getattr(program, name) for name in PROGRAM_FIELDS})
+    accrual = program.accrual_percent
+    if form.is_bound and not form.errors.get("accrual_percent"):
+        accrual = form.cleaned_data.get("accrual_percent", accrual) if hasattr(form, "cleaned_data") else accrual
+    economics = reports.economics_get(merchant=merchant, accrual_percent=accrual)
+    return render(request, "office/program.html", {"form": form, "program": program, "economics": economics, "section": "program"})
+
+
+@office
+@require_GET
+def program_economics(request):
+    """The economics line for an accrual percent typed but not yet saved (htmx, as the marketer types)."""
+    form = ProgramForm(request.GET)
+    form.is_valid()
+    accrual = form.cleaned_data.get("accrual_percent") if hasattr(form, "cleaned_data") else None
+    if accrual is None:
+        accrual = selectors.program_get(merchant=request.merchant).accrual_percent
+    economics = reports.economics_get(merchant=request.merchant, accrual_percent=accrual)
+    return render(request, "office/partials/_economics.html", {"economics": economics})
+
+
+# ---------- Customers ----------
+
+@office
+@require_GET
+def customer_list(request):
+    merchant = request.merchant
+    stores = list(account_selectors.store_list(merchant=merchant))
+    form = CustomerFilterForm(request.GET or None, stores=stores)
+    filters = form.cleaned_data if form.is_valid() else {}
+    joined_since = None
+    if filters.get("joined"):
+        joined_since = timezone.now() - timedelta(days=int(filters["joined"]))
+    qs = account_selectors.customer_search(
+        merchant=merchant, q=filters.get("q", ""), store_code=filters.get("store", ""),
+        joined_since=joined_since, consent=filters.get("consent", ""),
+    )
+    page = keyset_page(qs, stamp_field="created_at", after=request.GET.get("after", ""), before=request.GET.get("before", ""))
+    balances = office_selectors.balances_for(merchant=merchant, customer_ids=[c.pk for c in page.items])
+    rows = [(customer, balances[customer.pk]) for customer in page.items]
+    filtered = any(filters.get(name) for name in ("q", "store", "joined", "consent"))
+    context = {"form": form, "page": page, "rows": rows, "filtered": filtered, "section": "customers"}
+    template = "office/partials/_customer_results.html" if request.htmx and not request.htmx.boosted else "office/customers.html"
+    return render(request, template, context)
+
+
+def _customer_or_404(request, customer_id):
+    customer = account_selectors.customer_get(merchant=request.merchant, customer_id=customer_id)
+    if customer is None:
+        raise Http404
+    return customer
+
+
+def _customer_page(request, customer, adjust_form, status=200):
+    merchant = request.merchant
+    entries = keyset_page(
+        selectors.entry_list(merchant=merchant, customer=customer), stamp_field="at",
+        after=request.GET.get("after", ""), before=request.GET.get("before", ""), size=25,
+    )
+    context = {
+        "customer": customer,
+        "balance": selectors.balance_get(merchant=merchant, customer=customer),
+        "expiring": selectors.expiring_get(merchant=merchant, customer=customer),
+        "page": entries,
+        "receipts": office_selectors.receipt_list_with_lines(merchant=merchant, customer=customer),
+        "adjust_form": adjust_form,
+        "section": "customers",
+    }
+    return render(request, "office/customer_detail.html", context, status=status)
+
+
+@office
+@require_GET
+def customer_detail(request, customer_id):
+    customer = _customer_or_404(request, customer_id)
+    return _customer_page(request, customer, AdjustForm())
+
+
+@office
+@require_POST
+def customer_adjust(request, customer_id):
+    customer = _customer_or_404(request, customer_id)
+    form = AdjustForm(request.POST)
+    if form.is_valid():
+        try:
+            entry = points_adjust(customer=customer, points=form.cleaned_data["points"], reason=form.cleaned_data["reason"], staff=request.user)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        except ApplicationError as error:
+            # The only rule an adjustment can break is taking more points than are available.
+            form.add_error("points", error.message)
+        else:
+            messages.success(request, _("Adjusted by %(points)+d points.") % {"points": entry.points})
+            return redirect("office:customer", customer_id=customer.pk)
+    return _customer_page(request, customer, form, status=400)
+
+
+# ---------- Receipts ----------
+
+@office
+@require_GET
+def receipt_list(request):
+    merchant = request.merchant
+    stores = list(account_selectors.store_list(merchant=merchant))
+    form = ReceiptFilterForm(request.GET or None, stores=stores)
+    filters = form.cleaned_data if form.is_valid() else {}
+    since = _local_day_start(merchant, filters["date_from"]) if filters.get("date_from") else None
+    until = _local_day_start(merchant, filters["date_to"] + timedelta(days=1)) if filters.get("date_to") else None
+    qs = office_selectors.receipt_search(merchant=merchant, number=filters.get("number", ""), store_code=filters.get("store", ""), since=since, until=until)
+    page = keyset_page(qs, stamp_field="purchased_at", after=request.GET.get("after", ""), before=request.GET.get("before", ""))
+    filtered = any(filters.get(name) for name in ("number", "store", "date_from", "date_to"))
+    return render(request, "office/receipts.html", {"form": form, "page": page, "filtered": filtered, "section": "receipts"})
+
+
+@office
+@require_GET
+def receipt_detail(request, receipt_id):
+    receipt = selectors.receipt_get(merchant=request.merchant, receipt_id=receipt_id)
+    if receipt is None:
+        raise Http404
+    return render(request, "office/receipt_detail.html", {"receipt": receipt, "section": "receipts"})
+
+
+# ---------- Stores ----------
+
+@office
+def store_list(request):
+    merchant = request.merchant
+    form = StoreForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            store = account_services.store_create(merchant=merchant, actor=request.user, **form.cleaned_data)
+        except (ValidationError, ApplicationError) as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("Store %(name)s added.") % {"name": store.name})
+            return redirect("office:stores")
+    stores = account_selectors.store_list(merchant=merchant)
+    status = 400 if form.errors else 200
+    return render(request, "office/stores.html", {"form": form, "stores": stores, "section": "stores"}, status=status)
+
+
+# ---------- Staff (owner) ----------
+
+def _staff_page(request, invite_form, status=200):
+    staff = account_selectors.staff_list(merchant=request.merchant)
+    return render(
+        request, "office/staff.html",
+        {"form": invite_form, "staff": staff, "roles": Role.choices, "section": "staff"}, status=status,
+    )
+
+
+@owner_only
+def staff_list(request):
+    form = InviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            membership = account_services.staff_invite(
+                merchant=request.merchant, email=form.cleaned_data["email"], role=form.cleaned_data["role"],
+                full_name=form.cleaned_data["full_name"], actor=request.user, base_url=request.build_absolute_uri("/"),
+            )
+        except (ValidationError, ApplicationError) as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("Invitation sent to %(email)s.") % {"email": membership.user.email})
+            return redirect("office:staff")
+    return _staff_page(request, form, status=400 if form.errors else 200)
+
+
+def _membership_or_404(request, membership_id):
+    membership = account_selectors.membership_get(merchant=request.merchant, membership_id=membership_id)
+    if membership is None:
+        raise Http404
+    return membership
+
+
+@owner_only
+@require_POST
+def staff_role(request, membership_id):
+    membership = _membership_or_404(request, membership_id)
+    form = RoleForm(request.POST)
+    if form.is_valid():
+        try:
+            account_services.staff_role_set(membership=membership, role=form.cleaned_data["role"], actor=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Role of %(email)s changed.") % {"email": membership.user.email})
+    else:
+        messages.error(request, _("Choose a role from the list."))
+    return redirect("office:staff")
+
+
+@owner_only
+@require_POST
+def staff_deactivate(request, membership_id):
+    membership = _membership_or_404(request, membership_id)
+    try:
+        account_services.staff_deactivate(membership=membership, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("%(email)s can no longer sign in here.") % {"email": membership.user.email})
+    return redirect("office:staff")
+
+
+# ---------- API keys (owner) ----------
+
+@owner_only
+def api_key_list(request):
+    merchant = request.merchant
+    stores = list(account_selectors.store_list(merchant=merchant))
+    form = ApiKeyForm(request.POST or None, stores=stores)
+    secret = None
+    created = None
+    if request.method == "POST" and form.is_valid():
+        store = account_selectors.store_get(merchant=merchant, code=form.cleaned_data["store"]) if form.cleaned_data["store"] else None
+        try:
+            created, secret = account_services.api_key_create(
+                merchant=merchant, scope=form.cleaned_data["scope"], store=store, name=form.cleaned_data["name"], actor=request.user
+            )
+        except (ValidationError, ApplicationError) as error:
+            _apply_errors(form, error)
+        else:
+            form = ApiKeyForm(stores=stores)
+    keys = account_selectors.api_key_list(merchant=merchant)
+    response = render(
+        request, "office/api_keys.html",
+        {"form": form, "keys": keys, "secret": secret, "created": created, "section": "api_keys"},
+        status=400 if form.errors else 200,
+    )
+    if secret:
+        # The secret is on this page only; keep it out of caches and the back button.
+        response["Cache-Control"] = "no-store"
+    return response
+
+
+@owner_only
+@require_POST
+def api_key_revoke(request, key_id):
+    key = account_selectors.api_key_get(merchant=request.merchant, key_id=key_id)
+    if key is None:
+        raise Http404
+    account_services.api_key_revoke(key=key, actor=request.user)
+    messages.success(request, _("Key %(prefix)s… revoked. Tills using it are refused from now on.") % {"prefix": key.prefix})
+    return redirect("office:api_keys")
+
+
+# ---------- Audit log ----------
+
+@office
+@require_GET
+def audit_log(request):
+    qs = account_selectors.audit_list(merchant=request.merchant)
+    page = keyset_page(qs, stamp_field="at", after=request.GET.get("after", ""), before=request.GET.get("before", ""))
+    rows = [(event, AUDIT_LABELS.get(event.action, event.action)) for event in page.items]
+    return render(request, "office/audit.html", {"page": page, "rows": rows, "section": "audit"})
