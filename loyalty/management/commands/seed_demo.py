@@ -19,6 +19,7 @@ from loyalty.checkout import Draft, DraftLine
 from loyalty.services import customer_join, points_expire, receipt_commit, receipt_refund
 from loyalty.services.merchants import merchant_setup
 from loyalty.services.program import program_update
+from loyalty.services.tiers import tier_create, tier_update, tiers_recalculate
 
 PASSWORD = "demo12345"
 STAFF = [("owner@demo.test", Role.OWNER, "Ольга Владимирова"), ("marketer@demo.test", Role.MARKETER, "Марина Котова"),
@@ -69,6 +70,11 @@ class Command(BaseCommand):
             merchant = merchant_setup(slug="demo", name="Хвост и лапы", currency="RUB", timezone_name="Europe/Moscow", language="ru")
             program_update(merchant=merchant, changes={"accrual_percent": "5.00", "max_redeem_percent": "50.00", "points_ttl_days": 180,
                                                        "welcome_bonus": 300, "welcome_bonus_ttl_days": 14})
+            tier_update(tier=merchant.tiers.get(code="base"), data={"code": "bronze", "name": "Бронза"})
+            tier_create(merchant=merchant, data={"code": "silver", "name": "Серебро", "rank": 2, "accrual_percent": "7.00",
+                                                 "entry": {"total_spend": "25000.00"}, "window_days": 365, "keep": {"total_spend": "15000.00"}})
+            tier_create(merchant=merchant, data={"code": "gold", "name": "Золото", "rank": 3, "accrual_percent": "10.00",
+                                                 "discount_percent": "3.00", "entry": {"total_spend": "60000.00"}})
             main = merchant.stores.get(code="main")
             main.name = "Хвост и лапы — Тверская"
             main.address = "Москва, ул. Тверская, 12"
@@ -116,6 +122,7 @@ class Command(BaseCommand):
                 queue.append((moment, 1, "purchase", {"index": data["index"]}))
         queue.sort(key=lambda event: (event[0], event[1]))
         by_index = {}
+        week = 0
         for at, _order, kind, data in queue:
             if kind == "join":
                 referrer = rng.choice(customers) if customers and rng.random() < 0.15 else None
@@ -154,10 +161,14 @@ class Command(BaseCommand):
                     body = {} if rng.random() < 0.5 else {"lines": [{"sku": first_line.sku, "quantity": "1"}]}
                     receipt_refund(receipt=receipt, data=body, now=when)
                 points_expire(now=at)
+                week += 1
+                if week % 4 == 0:
+                    tiers_recalculate(now=at, merchant=merchant)
         for when, receipt in pending_refunds:
             if when <= now:
                 receipt_refund(receipt=receipt, data={}, now=when)
         points_expire(now=now)
+        tiers_recalculate(now=now, merchant=merchant)
 
     def _print_logins(self):
         self.stdout.write("Staff logins (password %s): %s" % (PASSWORD, ", ".join(email for email, _r, _n in STAFF)))
