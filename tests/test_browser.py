@@ -1,0 +1,159 @@
+"""Browser flows on a live server, driven through Playwright with Debian's Chromium, in English and Russian.
+
+(a) A cashier signs in, finds `8 (999) 123-45-67`, rings up 1,000.00 redeeming the maximum, sees
+the new balance; a double submit commits once; then returns one line.
+(b) The customer signs in with the emailed code and sees that purchase and return in the history,
+with their reasons and the expiry date of the points.
+Screenshots go to artifacts/screens/ (git-ignored).
+"""
+import os
+import re
+from pathlib import Path
+
+import pytest
+from django.core import mail
+
+from accounts.models import Role
+from accounts.services import staff_add
+from loyalty.models import Receipt, Refund
+from loyalty.selectors import balance_get
+from tests.factories import MerchantFactory, customer_create
+
+# Playwright's sync API runs an event loop in this thread; Django's ORM calls from the test body are still synchronous.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+SCREENS = Path(__file__).resolve().parent.parent / "artifacts" / "screens"
+PASSWORD = "demo12345"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is not installed (apt-get install chromium)"),
+]
+
+TEXT = {
+    "en": {"new_balance": "New balance", "taken_back": "Points taken back", "expire": "points expire on", "history_return": "returned from receipt"},
+    "ru": {"new_balance": "Новый баланс", "taken_back": "Списано за возврат", "expire": "сгор", "history_return": "возврат"},
+}
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+    yield chromium
+    chromium.close()
+    playwright.stop()
+
+
+def new_page(browser, live_server, language: str, *, width: int, height: int):
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="ru-RU" if language == "ru" else "en-US")
+    context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    return page
+
+
+def shot(page, name: str) -> None:
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENS / f"{name}.png"), full_page=True)
+
+
+@pytest.fixture
+def shop(db):
+    """The demo merchant with a cashier and a customer holding the 300-point welcome bonus."""
+    def make(language: str):
+        merchant = MerchantFactory(slug="demo", name="Demo Shop" if language == "en" else "Демо-магазин", language=language)
+        staff_add(merchant=merchant, email="cashier@demo.test", role=Role.CASHIER, password=PASSWORD, full_name="Kate")
+        customer = customer_create(merchant, phone="+79991234567", name="Anna", email="customer@demo.test")
+        return merchant, customer
+    return make
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_cashier_sale_and_return_then_customer_sees_history(browser, live_server, shop, language):
+    merchant, customer = shop(language)
+    text = TEXT[language]
+    page = new_page(browser, live_server, language, width=1366, height=768)
+
+    # (a) The cashier signs in and lands at the counter with the search box focused.
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=username]", "cashier@demo.test")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r"/counter/$"))
+    assert page.evaluate("document.activeElement.id") == "q-big"
+    shot(page, f"{language}-counter-1-search")
+
+    page.keyboard.type("8 (999) 123-45-67")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(rf"/counter/customers/{customer.pk}/$"))
+    assert page.get_by_test_id("balance").inner_text().startswith("300")
+
+    # Two lines adding up to 1,000.00; F4 redeems the maximum; the preview follows the typing.
+    page.click(".sale-lines summary")
+    page.fill("input[name=item_0]", "Shoes")
+    page.fill("input[name=price_0]", "600.00")
+    page.fill("input[name=item_1]", "Socks")
+    page.fill("input[name=price_1]", "400.00")
+    page.focus("#redeem")
+    page.keyboard.press("F4")
+    assert page.input_value("#redeem") == "max"
+    page.wait_for_function("document.querySelector('[data-testid=to-pay]') && /700/.test(document.querySelector('[data-testid=to-pay]').textContent)")
+    shot(page, f"{language}-counter-2-ring-up")
+
+    # A double click commits once; so does posting the very same form again.
+    form = page.evaluate("Object.fromEntries(new FormData(document.querySelector('form[data-commit-form]')))")
+    page.dblclick("[data-commit]")
+    page.wait_for_url(re.compile(r"/counter/receipts/.+done=sale"))
+    replay = page.request.post(f"{live_server.url}/counter/customers/{customer.pk}/sale/", form={**form, "action": "commit"},
+                               headers={"Referer": page.url})
+    assert replay.ok
+    assert replay.url == page.url
+    assert Receipt.objects.filter(merchant=merchant).count() == 1
+    receipt = Receipt.objects.get(merchant=merchant)
+    assert (receipt.redeemed_points, receipt.accrued_points) == (300, 35)
+    assert page.get_by_test_id("new-balance").inner_text() == "35"
+    assert text["new_balance"] in page.content()
+    shot(page, f"{language}-counter-3-committed")
+
+    # Return the socks.
+    page.click("[data-testid=return-link]")
+    socks = receipt.lines.get(sku="Socks")
+    page.fill(f"input[name=qty_{socks.pk}]", "1")
+    shot(page, f"{language}-counter-4-return")
+    page.keyboard.press("F8")
+    page.wait_for_url(re.compile(r"done=return"))
+    assert page.get_by_test_id("points-reversed").inner_text() == "−14"
+    assert page.get_by_test_id("points-returned").inner_text() == "+120"
+    assert page.get_by_test_id("new-balance").inner_text() == "141"
+    assert Refund.objects.filter(receipt=receipt).count() == 1
+    assert balance_get(merchant=merchant, customer=customer).available == 141
+    shot(page, f"{language}-counter-5-returned")
+    page.context.close()
+
+    # (b) The customer signs in with the emailed code and reads the history.
+    phone = new_page(browser, live_server, language, width=360, height=780)
+    phone.goto(f"{live_server.url}/my/demo/login/")
+    shot(phone, f"{language}-portal-1-login")
+    phone.fill("input[name=identifier]", "customer@demo.test")
+    phone.click("button[type=submit]")
+    phone.wait_for_url(re.compile(r"/my/demo/login/code/$"))
+    code = re.search(r"\b(\d{6})\b", mail.outbox[-1].body).group(1)
+    phone.fill("input[name=code]", code)
+    shot(phone, f"{language}-portal-2-code")
+    phone.click("button[type=submit]")
+    phone.wait_for_url(re.compile(r"/my/demo/$"))
+    assert phone.get_by_test_id("balance").inner_text().startswith("141")
+    history = phone.get_by_test_id("history").inner_text()
+    assert history.count(receipt.number) == 4  # paid with points, accrued, taken back, given back
+    assert text["history_return"] in history.lower()
+    expiring = phone.get_by_test_id("expiring").inner_text()
+    assert text["expire"] in expiring
+    assert str(receipt.purchased_at.year + 1) in expiring  # purchase points live a year
+    shot(phone, f"{language}-portal-3-home")
+    phone.context.close()
