@@ -175,13 +175,17 @@ def window_start(*, merchant: Merchant, window_days: int | None, now: datetime) 
     return datetime.combine(first_day, time.min, tzinfo=zone)
 
 
-def conditions_q(*, merchant: Merchant, conditions: dict, since: datetime | None, now: datetime) -> Q:
+def conditions_q(*, merchant: Merchant, conditions: dict, since: datetime | None, now: datetime, customer_id=None) -> Q:
     """A filter on PointsAccount rows: the customer meets every condition. {} matches everyone.
 
-    Each condition is one grouped subquery, so a merchant's million customers are judged in one pass.
+    Each condition is one grouped subquery, so a merchant's million customers are judged in one pass;
+    with `customer_id` the subqueries read only that customer's rows (the commit path).
     """
     receipts = Receipt.objects.filter(merchant=merchant, customer__isnull=False, fully_refunded=False, purchased_at__lte=now)
     referred = Customer.objects.filter(merchant=merchant, referred_by__isnull=False, created_at__lte=now)
+    if customer_id is not None:
+        receipts = receipts.filter(customer_id=customer_id)
+        referred = referred.filter(referred_by_id=customer_id)
     if since is not None:
         receipts = receipts.filter(purchased_at__gte=since)
         referred = referred.filter(created_at__gte=since)
@@ -213,19 +217,19 @@ def tier_base(*, merchant: Merchant, tiers: list[Tier] | None = None) -> Tier | 
     return next((tier for tier in tiers if not tier.entry), None)
 
 
-def tier_target_case(*, merchant: Merchant, tiers: list[Tier], now: datetime, upgrades_only: bool = False) -> Case:
+def tier_target_case(*, merchant: Merchant, tiers: list[Tier], now: datetime, upgrades_only: bool = False, customer_id=None) -> Case:
     """The tier each account should be in as of `now` (see the module docstring)."""
     base = tier_base(merchant=merchant, tiers=tiers)
     whens = []
     for tier in sorted(tiers, key=lambda t: t.rank, reverse=True):
         since = window_start(merchant=merchant, window_days=tier.window_days, now=now)
-        entry = conditions_q(merchant=merchant, conditions=tier.entry, since=since, now=now)
+        entry = conditions_q(merchant=merchant, conditions=tier.entry, since=since, now=now, customer_id=customer_id)
         if upgrades_only:
             condition = entry
-        elif tier.keep is None:
-            condition = entry | (Q(tier_id=tier.pk) & _always(conditions_q(merchant=merchant, conditions=tier.entry, since=None, now=now)))
         else:
-            condition = entry | (Q(tier_id=tier.pk) & _always(conditions_q(merchant=merchant, conditions=tier.keep, since=since, now=now)))
+            kept = conditions_q(merchant=merchant, conditions=tier.entry if tier.keep is None else tier.keep,
+                                since=None if tier.keep is None else since, now=now, customer_id=customer_id)
+            condition = entry | (Q(tier_id=tier.pk) & _always(kept))
         whens.append(When(_always(condition), then=Value(tier.pk)))
     return Case(*whens, default=Value(base.pk if base else None), output_field=BigIntegerField())
 
@@ -328,11 +332,12 @@ def _enqueue_emails(message_ids: list[int]) -> None:
 def tier_upgrade_after_commit(*, customer: Customer, account: PointsAccount, now: datetime) -> TierChange | None:
     """Record an upgrade the just-written receipt earned. The caller holds the account lock."""
     tiers = list(Tier.objects.filter(merchant_id=customer.merchant_id).order_by("rank"))
-    if not tiers:
-        return None
+    current_rank = next((tier.rank for tier in tiers if tier.pk == account.tier_id), 0)
+    if not any(tier.rank > current_rank for tier in tiers):
+        return None  # already at the top: nothing to reach
     target_id = (
         PointsAccount.objects.filter(pk=account.pk)
-        .annotate(target=tier_target_case(merchant=customer.merchant, tiers=tiers, now=now, upgrades_only=True))
+        .annotate(target=tier_target_case(merchant=customer.merchant, tiers=tiers, now=now, upgrades_only=True, customer_id=customer.pk))
         .values_list("target", flat=True)
         .first()
     )
@@ -445,7 +450,7 @@ def _overrides_end(*, merchant: Merchant, tiers: list[Tier], now: datetime) -> i
     for account in ended:
         target_id = (
             PointsAccount.objects.filter(pk=account.pk)
-            .annotate(target=tier_target_case(merchant=merchant, tiers=tiers, now=now))
+            .annotate(target=tier_target_case(merchant=merchant, tiers=tiers, now=now, customer_id=account.customer_id))
             .values_list("target", flat=True)
             .first()
         )
