@@ -9,11 +9,11 @@ from accounts.models import ApiScope, Role
 
 class ProgramForm(forms.Form):
     accrual_percent = forms.DecimalField(
-        label=_("Accrual, % of the amount paid"), min_value=Decimal("0"), max_value=Decimal("100"), decimal_places=2, max_digits=5,
-        help_text=_("Typical: 5 % in retail, up to 25 % in services."),
+        label=_("Accrual, percent of the amount paid"), min_value=Decimal("0"), max_value=Decimal("100"), decimal_places=2, max_digits=5,
+        help_text=_("Typical: 5 in retail, up to 25 in services."),
     )
     max_redeem_percent = forms.DecimalField(
-        label=_("Redemption cap, % of a receipt"), min_value=Decimal("0"), max_value=Decimal("100"), decimal_places=2, max_digits=5,
+        label=_("Redemption cap, percent of a receipt"), min_value=Decimal("0"), max_value=Decimal("100"), decimal_places=2, max_digits=5,
         help_text=_("The share of a receipt a customer may pay with points."),
     )
     point_value = forms.DecimalField(
