@@ -373,3 +373,45 @@ def test_entries_are_append_only_in_postgresql(merchant):
     with pytest.raises(DatabaseError), transaction.atomic():
         Entry.objects.filter(pk=entry.pk).delete()
     assert Entry.objects.get(pk=entry.pk).points == 300
+
+
+def test_returning_a_purchase_whose_points_expired_does_not_take_them_twice(merchant):
+    # given 50 points earned on a TV that expired unspent
+    program_set(merchant, welcome_bonus=0, points_ttl_days=10)
+    customer = customer_create(merchant, at=T0 - timedelta(days=30))
+    tv, _ = commit(merchant, customer, ("TV", "1", "1000.00"), purchased_at=T0 - timedelta(days=30), now=T0 - timedelta(days=30))
+    points_expire(now=T0 - timedelta(days=20))
+    assert balance(customer) == (0, 0)
+
+    # when the TV is returned
+    refund = receipt_refund(receipt=tv, data={}, now=T0)
+
+    # then the receipt's points count as reversed, but the customer loses nothing more and owes nothing
+    assert (refund.points_reversed, refund.debt_created) == (50, 0)
+    assert balance(customer) == (0, 0)
+    assert PointsAccount.objects.get(customer=customer).debt == 0
+    assert Entry.objects.filter(customer=customer, kind="refund").count() == 0
+    assert_ledger_consistent(customer)
+
+
+def test_partly_spent_then_expired_points_are_owed_only_for_the_spent_part(merchant):
+    # given 50 points earned, 20 of them spent, the other 30 expired
+    program_set(merchant, welcome_bonus=0, points_ttl_days=10, accrual_percent=Decimal("5.00"))
+    start = T0 - timedelta(days=30)
+    customer = customer_create(merchant, at=start)
+    tv, _ = commit(merchant, customer, ("TV", "2", "500.00"), purchased_at=start, now=start)
+    program_set(merchant, accrual_percent=Decimal("0"))
+    commit(merchant, customer, ("CABLE", "1", "20.00"), redeem=20, number="2", purchased_at=start, now=start)
+    points_expire(now=start + timedelta(days=10))
+    assert balance(customer) == (0, 0)
+
+    # when the two TVs come back one at a time
+    first = receipt_refund(receipt=tv, data={"lines": [{"sku": "TV", "quantity": "1"}]}, now=T0)
+    second = receipt_refund(receipt=tv, data={}, now=T0)
+
+    # then the 30 expired points are excused first, and only the 20 spent become debt
+    assert (first.points_reversed, first.debt_created) == (25, 0)
+    assert (second.points_reversed, second.debt_created) == (25, 20)
+    assert balance(customer) == (-20, 0)
+    assert list(Entry.objects.filter(customer=customer, kind="refund").values_list("points", flat=True)) == [-20]
+    assert_ledger_consistent(customer)

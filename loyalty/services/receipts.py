@@ -226,6 +226,22 @@ def refund_lines_parse(data, *, lines: list[ReceiptLine]) -> dict[int, Decimal]:
     return wanted
 
 
+def _expired_share(*, receipt: Receipt, own_lot: Lot | None, points: int) -> int:
+    """How many of `points` to reverse were already taken by the expiry job from the receipt's own
+    lot (and not excused by an earlier return): those are not taken from the customer again.
+    The lot's remaining points are taken back first, then its expired ones are excused."""
+    if own_lot is None or points <= 0:
+        return 0
+    own_lot.refresh_from_db(fields=["remaining", "expired_points"])
+    if not own_lot.expired_points:
+        return 0
+    taken_before = -(
+        Entry.objects.filter(receipt=receipt, kind=EntryKind.REFUND, points__lt=0).aggregate(total=Sum("points"))["total"] or 0
+    )
+    excused_before = receipt.points_reversed - taken_before
+    return max(min(points - own_lot.remaining, own_lot.expired_points - excused_before), 0)
+
+
 @transaction.atomic
 def receipt_refund(*, receipt: Receipt, data: dict, cashier: User | None = None, now: datetime | None = None) -> Refund:
     """Return items: money back for what they cost, points earned on them taken back, points spent
@@ -266,7 +282,12 @@ def receipt_refund(*, receipt: Receipt, data: dict, cashier: User | None = None,
     if customer is not None:
         program = Program.objects.get(merchant=merchant)
         own_lot = Lot.objects.filter(receipt=receipt, source=EntryKind.ACCRUAL).first()
-        refund.debt_created = points_take_back(customer=customer, account=account, points=refund.points_reversed, own_lot=own_lot, now=now)
+        # Points of this receipt that already expired left the balance through their expiry entry;
+        # taking them back again would charge the customer twice (and make debt of unspent points).
+        excused = _expired_share(receipt=receipt, own_lot=own_lot, points=refund.points_reversed)
+        refund.debt_created = points_take_back(
+            customer=customer, account=account, points=refund.points_reversed - excused, own_lot=own_lot, now=now
+        )
     refund.save(force_insert=True)
     for item in refund_lines:
         item.refund = refund
@@ -275,9 +296,9 @@ def receipt_refund(*, receipt: Receipt, data: dict, cashier: User | None = None,
 
     if customer is not None:
         with translation.override(merchant.language):
-            if refund.points_reversed:
+            if refund.points_reversed - excused:
                 Entry.objects.create(
-                    merchant=merchant, customer=customer, kind=EntryKind.REFUND, points=-refund.points_reversed, at=now,
+                    merchant=merchant, customer=customer, kind=EntryKind.REFUND, points=-(refund.points_reversed - excused), at=now,
                     description=_("Points taken back for items returned from receipt %(number)s") % {"number": receipt.number},
                     receipt=receipt, refund=refund, staff=cashier,
                 )
