@@ -3,6 +3,8 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from accounts.phones import phone_normalize
+
 
 class JoinForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200, required=False,
@@ -17,6 +19,16 @@ class JoinForm(forms.Form):
         label=_("I agree to the programme rules and to the processing of my personal data"),
         error_messages={"required": _("Agree to the rules to join.")},
     )
+
+    def __init__(self, *args, region: str = "RU", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.region = region
+
+    def clean_phone(self):
+        phone = phone_normalize(raw=self.cleaned_data["phone"], region=self.region)
+        if phone is None:
+            raise forms.ValidationError(_("Enter a valid phone number."))
+        return phone
 
 
 class LoginForm(forms.Form):

@@ -157,3 +157,79 @@ def test_cashier_sale_and_return_then_customer_sees_history(browser, live_server
     assert str(receipt.purchased_at.year + 1) in expiring  # purchase points live a year
     shot(phone, f"{language}-portal-3-home")
     phone.context.close()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_every_counter_and_portal_screen_renders(browser, live_server, shop, language):
+    """Every counter page at 1366×768 and portal page at 360×780, with their error states, for a look."""
+    from django.utils import timezone
+
+    from loyalty.drafts import draft_parse
+    from loyalty.services import receipt_commit, receipt_refund
+
+    merchant, customer = shop(language)
+    draft = draft_parse({"lines": [{"sku": "A1", "name": "Coffee beans", "quantity": "2", "price": "450"}], "redeem_points": 100},
+                        currency=merchant.currency)
+    receipt, _calc = receipt_commit(merchant=merchant, store=merchant.stores.get(code="main"), customer=customer, draft=draft,
+                                    number="A-1001", now=timezone.now())
+    receipt_refund(receipt=receipt, data={"lines": [{"sku": "A1", "quantity": "1"}]})
+
+    page = new_page(browser, live_server, language, width=1366, height=768)
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=username]", "cashier@demo.test")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r"/counter/$"))
+    counter_pages = {
+        "home-not-found-join": "/counter/?q=8+912+000+11+22",
+        "home-not-found": "/counter/?q=hello",
+        "customer": f"/counter/customers/{customer.pk}/",
+        "receipt": f"/counter/receipts/{receipt.pk}/",
+        "returns": "/counter/returns/",
+        "returns-not-found": "/counter/returns/?number=NOPE",
+        "return": f"/counter/receipts/{receipt.pk}/return/",
+    }
+    for name, path in counter_pages.items():
+        response = page.goto(live_server.url + path)
+        assert response.status == 200, name
+        shot(page, f"{language}-screen-counter-{name}")
+    page.goto(f"{live_server.url}/counter/customers/{customer.pk}/")
+    page.fill("#amount", "12,3,4")
+    page.fill("#redeem", "lots")
+    page.click("[data-commit]")
+    page.wait_for_selector(".field-error")
+    shot(page, f"{language}-screen-counter-customer-errors")
+    page.goto(f"{live_server.url}/counter/receipts/{receipt.pk}/return/")
+    page.fill(f"input[name=qty_{receipt.lines.get().pk}]", "5")
+    page.click("[data-commit]")
+    page.wait_for_selector(".flash-error")
+    shot(page, f"{language}-screen-counter-return-errors")
+    page.context.close()
+
+    phone = new_page(browser, live_server, language, width=360, height=780)
+    phone.goto(f"{live_server.url}/my/demo/join/")
+    shot(phone, f"{language}-screen-portal-join")
+    phone.fill("input[name=phone]", "12")
+    phone.click("button[type=submit]")
+    phone.wait_for_selector(".field-error")
+    shot(phone, f"{language}-screen-portal-join-errors")
+    phone.goto(f"{live_server.url}/my/demo/login/")
+    phone.fill("input[name=identifier]", "customer@demo.test")
+    phone.click("button[type=submit]")
+    phone.wait_for_url(re.compile(r"/code/$"))
+    phone.fill("input[name=code]", "000000" if "000000" not in mail.outbox[-1].body else "111111")
+    phone.click("button[type=submit]")
+    phone.wait_for_selector(".field-error")
+    shot(phone, f"{language}-screen-portal-code-wrong")
+    phone.fill("input[name=code]", re.search(r"\b(\d{6})\b", mail.outbox[-1].body).group(1))
+    phone.click("button[type=submit]")
+    phone.wait_for_url(re.compile(r"/my/demo/$"))
+    shot(phone, f"{language}-screen-portal-home")
+    phone.goto(f"{live_server.url}/my/demo/profile/")
+    shot(phone, f"{language}-screen-portal-profile")
+    phone.fill("input[name=birthday]", "1990-05-01")
+    phone.click("form:not([action]) button[type=submit], form[method=post]:has(input[name=email]) button[type=submit]")
+    phone.wait_for_url(re.compile(r"saved=1"))
+    shot(phone, f"{language}-screen-portal-profile-saved")
+    phone.context.close()

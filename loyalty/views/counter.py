@@ -200,7 +200,7 @@ def counter_sale(request, customer_id):
             blank = not data["lines"] and not any(request.POST.get(f"item_{i}") for i in range(LINE_ROWS))
             return render(request, "counter/partials/_preview.html", {
                 "preview": preview, "preview_error": preview_error, "errors": {} if blank else errors,
-                "merchant": merchant, "blank": blank,
+                "merchant": merchant, "blank": blank, "list_errors": True,
             })
         context = _sale_context(request, customer, post=request.POST, errors=errors, preview=preview, preview_error=preview_error)
         return render(request, "counter/customer.html", context, status=200 if not errors else 422)

@@ -105,7 +105,8 @@ def _apply_errors(form, exc: ValidationError) -> None:
 @portal_view(signed_in=True)
 def portal_home(request, merchant):
     customer = request.portal_customer
-    qr = segno.make(customer.card_number, error="m")
+    # A full QR code, not a Micro QR (which segno would pick for 13 digits): till scanners read it.
+    qr = segno.make_qr(customer.card_number, error="m")
     return _render(request, "portal/home.html", {
         "balance": selectors.balance_get(merchant=merchant, customer=customer),
         "expiring": selectors.expiring_get(merchant=merchant, customer=customer),
@@ -119,7 +120,7 @@ def portal_home(request, merchant):
 def portal_join(request, merchant):
     if request.portal_customer is not None:
         return redirect("portal:home", merchant_slug=merchant.slug)
-    form = JoinForm(request.POST or None)
+    form = JoinForm(request.POST or None, region=merchant.country)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         if email_taken(merchant=merchant, email=data["email"]):
