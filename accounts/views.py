@@ -49,3 +49,11 @@ class InvitationAcceptView(auth_views.PasswordResetConfirmView):
 
 class InvitationDoneView(auth_views.PasswordResetCompleteView):
     template_name = "accounts/password_set_done.html"
+
+
+def home(request):
+    """The site root: signed-in staff go to their screen, everyone else to the sign-in page."""
+    from django.shortcuts import redirect
+
+    membership = membership_for(request.user)
+    return redirect(landing_url_for(membership) if membership else "accounts:login")

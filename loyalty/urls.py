@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from accounts.views import home
+
 urlpatterns = [
     path("api/v1/", include("loyalty.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -9,6 +11,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("django-admin/", admin.site.urls),
     # Screens: each surface adds its include here (accounts/, office/, counter/, my/<slug>/).
+    path("", home, name="home"),
     path("accounts/", include("accounts.urls")),
     path("office/", include("loyalty.urls_office")),
     path("counter/", include("loyalty.urls_counter")),

@@ -87,3 +87,10 @@ def test_invitation_link_sets_password_and_signs_in(django_capture_on_commit_cal
     assert response.status_code == 302
     assert response["Location"] == "/counter/"
     assert Client().post("/accounts/login/", {"username": "new@example.test", "password": "a-Strong-pass-91"}).status_code == 302
+
+
+def test_root_sends_staff_to_their_screen_and_others_to_login():
+    assert Client().get("/")["Location"] == "/accounts/login/"
+    client = Client()
+    client.force_login(MembershipFactory(role=Role.CASHIER).user)
+    assert client.get("/")["Location"] == "/counter/"

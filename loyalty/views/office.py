@@ -45,6 +45,8 @@ AUDIT_LABELS = {
     "api_key.revoked": gettext_lazy("API key revoked"),
     "customer.updated": gettext_lazy("Customer profile changed"),
     "store.created": gettext_lazy("Store created"),
+    "tier.created": gettext_lazy("Tier created"),
+    "tier.updated": gettext_lazy("Tier changed"),
 }
 
 
