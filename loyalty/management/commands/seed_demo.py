@@ -116,6 +116,8 @@ class Command(BaseCommand):
             if kind != "join":
                 continue
             visits = 12 if data["index"] < 2 else rng.choice([0, 1, 1, 2, 3, 4, 5, 6, 8, 10])
+            # About one visit a fortnight at most, so recent joiners do not crowd into their first day.
+            visits = min(visits, max(1, (now - joined).days // 14))
             moments = sorted(joined + timedelta(seconds=rng.randint(600, max(601, int((now - joined).total_seconds()) - 600)))
                              for _ in range(visits))
             for moment in moments:
