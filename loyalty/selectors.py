@@ -142,3 +142,66 @@ def tier_progress_get(*, merchant: Merchant, customer: Customer, tier: Tier | No
         "nearest": nearest,
         "progress": round(progress[nearest], 4) if nearest else 1.0,
     }
+
+
+def tier_distribution(*, merchant: Merchant) -> list[dict]:
+    """Customers per effective tier (an override wins), by rank; one grouped query for the counts.
+
+    Accounts without a tier (none recorded yet) come last as a row with `tier` None, when there are any.
+    """
+    from django.db.models.functions import Coalesce
+
+    counts = dict(
+        PointsAccount.objects.filter(merchant=merchant)
+        .annotate(effective=Coalesce("override_tier_id", "tier_id"))
+        .values("effective")
+        .annotate(n=Count("pk"))
+        .values_list("effective", "n")
+    )
+    rows = [{"tier": tier, "count": counts.pop(tier.pk, 0)} for tier in tier_list(merchant=merchant)]
+    leftover = sum(counts.values())
+    if leftover:
+        rows.append({"tier": None, "count": leftover})
+    return rows
+
+
+def tier_member_count(*, merchant: Merchant, tier: Tier) -> int:
+    """How many customers are in `tier` now: overridden into it, or recorded in it without an override."""
+    return PointsAccount.objects.filter(merchant=merchant).filter(
+        Q(override_tier=tier) | Q(tier=tier, override_tier__isnull=True)
+    ).count()
+
+
+def tier_history(*, merchant: Merchant, customer: Customer, limit: int = 50) -> list:
+    from loyalty.models import TierChange
+
+    return list(
+        TierChange.objects.filter(merchant=merchant, customer=customer).select_related("staff").order_by("-at", "-id")[:limit]
+    )
+
+
+def customer_account_get(*, merchant: Merchant, customer: Customer) -> PointsAccount | None:
+    return PointsAccount.objects.filter(merchant=merchant, customer=customer).select_related("tier", "override_tier").first()
+
+
+def customer_messages_unread(*, merchant: Merchant, customer: Customer, limit: int = 10) -> list:
+    from loyalty.models import CustomerMessage
+
+    return list(CustomerMessage.objects.filter(merchant=merchant, customer=customer, read_at__isnull=True).order_by("-at", "-id")[:limit])
+
+
+def customer_tier_panel(*, merchant: Merchant, customer: Customer, now) -> dict:
+    """What a screen shows about a customer's tier: the account (override and its end), the effective
+    tier, the progress to the next one (with the next tier's threshold and window), and the program."""
+    account = customer_account_get(merchant=merchant, customer=customer)
+    tier = None
+    if account is not None:
+        tier = account.override_tier if account.override_tier_id else account.tier
+    progress = tier_progress_get(merchant=merchant, customer=customer, tier=tier, now=now)
+    if progress["next"]:
+        following = Tier.objects.filter(merchant=merchant, code=progress["next"]["code"]).first()
+        if following is not None:
+            progress["window_days"] = following.window_days
+            if progress["nearest"]:
+                progress["threshold"] = following.entry.get(progress["nearest"])
+    return {"tier_account": account, "tier": tier, "tier_progress": progress, "program": program_get(merchant=merchant)}

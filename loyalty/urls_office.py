@@ -1,6 +1,6 @@
 from django.urls import path
 
-from loyalty.views import office
+from loyalty.views import office, office_tiers
 
 app_name = "office"
 
@@ -11,8 +11,15 @@ urlpatterns = [
     path("customers/", office.customer_list, name="customers"),
     path("customers/<uuid:customer_id>/", office.customer_detail, name="customer"),
     path("customers/<uuid:customer_id>/adjust/", office.customer_adjust, name="customer_adjust"),
+    path("customers/<uuid:customer_id>/tier/", office_tiers.customer_tier_override, name="customer_tier_override"),
+    path("customers/<uuid:customer_id>/tier/end/", office_tiers.customer_tier_override_end, name="customer_tier_override_end"),
     path("receipts/", office.receipt_list, name="receipts"),
     path("receipts/<uuid:receipt_id>/", office.receipt_detail, name="receipt"),
+    path("tiers/", office_tiers.tier_list, name="tiers"),
+    path("tiers/new/", office_tiers.tier_create, name="tier_create"),
+    path("tiers/<slug:code>/edit/", office_tiers.tier_edit, name="tier_edit"),
+    path("tiers/<slug:code>/move/", office_tiers.tier_move, name="tier_move"),
+    path("tiers/<slug:code>/delete/", office_tiers.tier_delete, name="tier_delete"),
     path("stores/", office.store_list, name="stores"),
     path("staff/", office.staff_list, name="staff"),
     path("staff/<int:membership_id>/role/", office.staff_role, name="staff_role"),

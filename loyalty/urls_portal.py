@@ -1,6 +1,6 @@
 from django.urls import path
 
-from loyalty.views import portal
+from loyalty.views import portal, portal_tiers
 
 app_name = "portal"
 
@@ -11,4 +11,5 @@ urlpatterns = [
     path("login/code/", portal.portal_code, name="code"),
     path("profile/", portal.portal_profile, name="profile"),
     path("logout/", portal.portal_logout, name="logout"),
+    path("messages/<int:message_id>/read/", portal_tiers.portal_message_read, name="message_read"),
 ]

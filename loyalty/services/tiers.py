@@ -533,3 +533,40 @@ def tier_get_or_404(*, merchant: Merchant, code: str) -> Tier:
 def tier_base_create(*, merchant: Merchant) -> Tier:
     return Tier.objects.create(merchant=merchant, code="base", name="Member", rank=1, entry={})
 
+
+@transaction.atomic
+def tier_move(*, tier: Tier, direction: str, actor: User | None = None) -> Tier | None:
+    """Swap ranks with the neighbouring tier above ("up") or below ("down"); returns the neighbour,
+    or None when there is none. Ranks stay unique: the swap goes through a free rank in one transaction.
+
+    Customers keep their recorded tier; the order counts from the next commit or recalculation.
+    """
+    if direction not in ("up", "down"):
+        raise ValidationError({"direction": [_("Move a tier up or down.")]})
+    tiers = list(Tier.objects.select_for_update().filter(merchant_id=tier.merchant_id).order_by("rank"))
+    index = next(i for i, item in enumerate(tiers) if item.pk == tier.pk)
+    other_index = index + 1 if direction == "up" else index - 1
+    if other_index < 0 or other_index >= len(tiers):
+        return None
+    this, other = tiers[index], tiers[other_index]
+    this_rank, other_rank = this.rank, other.rank
+    free = max(item.rank for item in tiers) + 1
+    Tier.objects.filter(pk=this.pk).update(rank=free)
+    Tier.objects.filter(pk=other.pk).update(rank=this_rank)
+    Tier.objects.filter(pk=this.pk).update(rank=other_rank)
+    tier.rank, other.rank = other_rank, this_rank
+    audit_record(merchant=tier.merchant, actor=actor, action="tier.moved", target=tier.code,
+                 data={"rank": other_rank, "swapped_with": other.code})
+    return other
+
+
+def customer_message_read(*, customer: Customer, message_id, now: datetime | None = None) -> bool:
+    """Mark one of the customer's own portal messages read; False if it is not theirs or already read."""
+    try:
+        message_id = int(message_id)
+    except (TypeError, ValueError):
+        return False
+    updated = CustomerMessage.objects.filter(
+        merchant_id=customer.merchant_id, customer=customer, pk=message_id, read_at__isnull=True
+    ).update(read_at=now or timezone.now())
+    return bool(updated)

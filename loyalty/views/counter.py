@@ -79,6 +79,8 @@ def _panel(merchant, customer) -> dict:
         "expiring": expiring,
         "expiring_days": EXPIRING_SOON_DAYS,
         "recent": list(selectors.receipt_list(merchant=merchant, customer=customer)[:RECENT_PURCHASES]),
+        "tier": selectors.customer_tier_get(merchant=merchant, customer=customer),
+        "program": selectors.program_get(merchant=merchant),
     }
 
 

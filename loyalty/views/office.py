@@ -47,6 +47,9 @@ AUDIT_LABELS = {
     "store.created": gettext_lazy("Store created"),
     "tier.created": gettext_lazy("Tier created"),
     "tier.updated": gettext_lazy("Tier changed"),
+    "tier.moved": gettext_lazy("Tier moved"),
+    "tier.deleted": gettext_lazy("Tier deleted"),
+    "tier.override": gettext_lazy("Tier set by hand"),
 }
 
 
@@ -74,7 +77,8 @@ def _local_day_start(merchant, day):
 def dashboard(request):
     board = reports.dashboard_get(merchant=request.merchant)
     economics = reports.economics_get(merchant=request.merchant)
-    return render(request, "office/dashboard.html", {"board": board, "economics": economics, "section": "dashboard"})
+    tiers = selectors.tier_distribution(merchant=request.merchant)
+    return render(request, "office/dashboard.html", {"board": board, "economics": economics, "tiers": tiers, "section": "dashboard"})
 
 
 # ---------- Program ----------
@@ -150,7 +154,9 @@ def _customer_or_404(request, customer_id):
     return customer
 
 
-def _customer_page(request, customer, adjust_form, status=200):
+def _customer_page(request, customer, adjust_form, status=200, tier_override_form=None, tier_end_form=None):
+    from loyalty.views.office_tiers import customer_tier_context
+
     merchant = request.merchant
     entries = keyset_page(
         selectors.entry_list(merchant=merchant, customer=customer), stamp_field="at",
@@ -164,6 +170,7 @@ def _customer_page(request, customer, adjust_form, status=200):
         "receipts": office_selectors.receipt_list_with_lines(merchant=merchant, customer=customer),
         "adjust_form": adjust_form,
         "section": "customers",
+        **customer_tier_context(request, customer, tier_override_form, tier_end_form),
     }
     return render(request, "office/customer_detail.html", context, status=status)
 

@@ -11,7 +11,7 @@ import segno
 from django.conf import settings
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -113,6 +113,9 @@ def portal_home(request, merchant):
         "entries": list(selectors.entry_list(merchant=merchant, customer=customer)[:HISTORY_LIMIT]),
         "qr_svg": mark_safe(qr.svg_inline(scale=5, border=2, dark="#141a26", omitsize=True)),
         "card_number": customer.card_number,
+        **selectors.customer_tier_panel(merchant=merchant, customer=customer, now=timezone.now()),
+        "tiers": list(selectors.tier_list(merchant=merchant)),
+        "unread": selectors.customer_messages_unread(merchant=merchant, customer=customer),
     })
 
 
