@@ -57,10 +57,12 @@ def api_key_list(*, merchant: Merchant) -> QuerySet[ApiKey]:
     return ApiKey.objects.filter(merchant=merchant).select_related("store", "created_by").order_by("-created_at")
 
 
-def api_key_active_by_hash(*, key_hash: str) -> ApiKey | None:
+def api_key_active_by_hash(*, key_hash: str, related: tuple[str, ...] = ()) -> ApiKey | None:
+    """The unrevoked key with this hash, with its merchant and store (and `related`, for callers
+    that need more of the merchant in the same query)."""
     return (
         ApiKey.objects.filter(key_hash=key_hash, revoked_at__isnull=True)
-        .select_related("merchant", "store")
+        .select_related("merchant", "store", *related)
         .first()
     )
 

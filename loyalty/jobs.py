@@ -28,6 +28,15 @@ JOBS = {
 }
 
 
+# (schedule name, django-q2 function, schedule type, minutes): created by migrations and on post_migrate.
+SCHEDULES = [
+    ("activate_points", "loyalty.jobs.activate_points_job", "I", 15),
+    ("expire_points", "loyalty.jobs.expire_points_job", "H", None),
+    ("recalculate_tiers", "loyalty.jobs.recalculate_tiers_job", "D", None),
+    ("purge_idempotency_keys", "loyalty.jobs.purge_idempotency_job", "D", None),
+]
+
+
 def job_run(*, name: str, now: datetime | None = None) -> int:
     now = now or timezone.now()
     run = JobRun.objects.create(name=name, as_of=now)

@@ -94,7 +94,8 @@ def draft(*lines: tuple[str, str, str], redeem=0, purchased_at=None) -> Draft:
 def program_set(merchant, **fields) -> Program:
     """Change the merchant's program settings in place (tests set up rules directly)."""
     Program.objects.filter(merchant=merchant).update(**fields)
-    return Program.objects.get(merchant=merchant)
+    merchant.program = Program.objects.get(merchant=merchant)  # services read the merchant's cached program
+    return merchant.program
 
 
 def client_for(merchant, *, scope: str = "pos", store=None):

@@ -11,7 +11,7 @@ from loyalty.models import Entry, IdempotencyRecord, Lot, Receipt
 from loyalty.selectors import balance_get
 from tests.factories import MerchantFactory, api_key, assert_ledger_consistent, customer_create, program_set
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def run_at_once(count: int, work) -> list:

@@ -37,7 +37,8 @@ class ApiKeyAuthentication(BaseAuthentication):
             secret = header[1].decode()
         except UnicodeError:
             raise exceptions.AuthenticationFailed("Invalid API key.")
-        key = api_key_active_by_hash(key_hash=api_key_hash(key=secret))
+        # The program comes along: every pricing call needs it.
+        key = api_key_active_by_hash(key_hash=api_key_hash(key=secret), related=("merchant__program",))
         if key is None:
             raise exceptions.AuthenticationFailed("Invalid or revoked API key.")
         api_key_touch(key=key)

@@ -22,7 +22,7 @@ def customer_join(*, merchant: Merchant, phone: str, store: Store | None = None,
     customer = customer_create(merchant=merchant, phone=phone, store=store, created_at=at, **profile)
     base = tier_base(merchant=merchant)
     account = PointsAccount.objects.create(customer=customer, merchant=merchant, tier=base, tier_since=at if base else None)
-    program = Program.objects.get(merchant=merchant)
+    program = merchant.program
     if program.welcome_bonus > 0:
         with translation.override(merchant.language):
             description = _("Welcome bonus for joining")

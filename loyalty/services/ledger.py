@@ -21,11 +21,12 @@ from loyalty.models import EntryKind, Entry, Lot, PointsAccount, Program, Receip
 
 
 def account_lock(*, customer: Customer) -> PointsAccount:
-    """Lock and return the customer's points account, creating it on first use."""
-    account = PointsAccount.objects.select_for_update().filter(customer=customer).first()
+    """Lock and return the customer's points account (with its tiers), creating it on first use."""
+    locked = PointsAccount.objects.select_for_update(of=("self",)).select_related("tier", "override_tier")
+    account = locked.filter(customer=customer).first()
     if account is None:
         PointsAccount.objects.get_or_create(customer=customer, defaults={"merchant_id": customer.merchant_id})
-        account = PointsAccount.objects.select_for_update().get(customer=customer)
+        account = locked.get(customer=customer)
     return account
 
 
@@ -42,21 +43,32 @@ def spendable_points(*, customer: Customer, now: datetime) -> int:
     return spendable_lots(customer=customer, now=now).aggregate(total=Sum("remaining"))["total"] or 0
 
 
+def spendable_lots_read(*, customer: Customer, now: datetime) -> list[Lot]:
+    """The spendable lots, FEFO, as (id, remaining) rows: one read serves the price and the debit."""
+    return list(spendable_lots(customer=customer, now=now).only("id", "remaining"))
+
+
 def _consume(lots, points: int) -> int:
-    """Take up to `points` from `lots` in order; return how many were taken. Saves the lots."""
+    """Take up to `points` from `lots` in order; return how many were taken.
+
+    Writers of one customer are serialised by the account lock, so lots are not locked up front
+    (a customer with hundreds of lots would otherwise lock them all on every purchase). Each
+    decrement is guarded instead: `remaining >= take` in the UPDATE, so if the expiry job zeroed a
+    lot in the meantime the row is re-read and the points come from the next lot.
+    """
     taken = 0
-    changed = []
     for lot in lots:
+        while taken < points:
+            take = min(lot.remaining, points - taken)
+            if take <= 0:
+                break
+            if Lot.objects.filter(pk=lot.pk, remaining__gte=take).update(remaining=F("remaining") - take):
+                lot.remaining -= take
+                taken += take
+                break
+            lot.remaining = Lot.objects.filter(pk=lot.pk).values_list("remaining", flat=True).first() or 0
         if taken >= points:
             break
-        take = min(lot.remaining, points - taken)
-        if take <= 0:
-            continue
-        lot.remaining -= take
-        taken += take
-        changed.append(lot)
-    if changed:
-        Lot.objects.bulk_update(changed, ["remaining"])
     return taken
 
 
@@ -64,9 +76,9 @@ def debt_repay(*, account: PointsAccount) -> int:
     """Pay refund debt from active lots; the caller holds the account lock."""
     if account.debt <= 0:
         return 0
-    lots = Lot.objects.select_for_update().filter(customer_id=account.customer_id, remaining__gt=0, is_pending=False).order_by(
-        F("expires_at").asc(nulls_last=True), "id"
-    )
+    lots = Lot.objects.filter(
+        merchant_id=account.merchant_id, customer_id=account.customer_id, remaining__gt=0, is_pending=False
+    ).order_by(F("expires_at").asc(nulls_last=True), "id")
     repaid = _consume(lots, account.debt)
     if repaid:
         account.debt -= repaid
@@ -142,20 +154,21 @@ def points_debit(
     at: datetime | None = None,
     receipt: Receipt | None = None,
     staff: User | None = None,
+    lots: list[Lot] | None = None,
 ) -> Entry:
-    """Spend `points` from the lots that expire first. The caller holds the account lock.
+    """Spend `points` from the lots that expire first. The caller holds the account lock and may
+    pass the spendable lots it has already read (`spendable_lots_read`).
 
     Raises:
         ApplicationError: insufficient_points when the spendable lots hold fewer points.
     """
-    lots = list(spendable_lots(customer=customer, now=now).select_for_update())
+    lots = lots if lots is not None else spendable_lots_read(customer=customer, now=now)
     available = sum(lot.remaining for lot in lots)
-    if points > available:
+    if points > available or _consume(lots, points) < points:
         raise ApplicationError(
             "insufficient_points",
             _("The customer has %(balance)d points available; %(asked)d were asked for.") % {"balance": available, "asked": points},
         )
-    _consume(lots, points)
     return Entry.objects.create(
         merchant_id=customer.merchant_id,
         customer=customer,
@@ -172,16 +185,14 @@ def points_take_back(*, customer: Customer, account: PointsAccount, points: int,
     """Take back points a return reverses: from the receipt's own lot, then active lots, then
     pending ones; what was already spent becomes debt. Returns the debt created."""
     taken = 0
+    mine = Lot.objects.filter(merchant_id=customer.merchant_id, customer=customer, remaining__gt=0)
     if own_lot is not None:
-        own = Lot.objects.select_for_update().filter(pk=own_lot.pk)
-        taken += _consume(own, points)
+        taken += _consume(mine.filter(pk=own_lot.pk), points)
     if taken < points:
-        active = Lot.objects.select_for_update().filter(customer=customer, remaining__gt=0, is_pending=False).order_by(
-            F("expires_at").asc(nulls_last=True), "id"
-        )
+        active = mine.filter(is_pending=False).order_by(F("expires_at").asc(nulls_last=True), "id")
         taken += _consume(active, points - taken)
     if taken < points:
-        pending = Lot.objects.select_for_update().filter(customer=customer, remaining__gt=0, is_pending=True).order_by("activates_at", "id")
+        pending = mine.filter(is_pending=True).order_by("activates_at", "id")
         taken += _consume(pending, points - taken)
     debt = points - taken
     if debt:
@@ -230,7 +241,7 @@ def points_adjust(*, customer: Customer, points: int, reason: str, staff: User |
     with translation.override(merchant.language):
         description = _("Adjustment: %(reason)s") % {"reason": reason}
     if points > 0:
-        program = Program.objects.get(merchant=merchant)
+        program = merchant.program
         entry = points_credit(
             customer=customer, account=account, kind=EntryKind.ADJUSTMENT, points=points, description=description,
             at=now, ttl_days=program.points_ttl_days, staff=staff,

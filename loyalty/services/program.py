@@ -104,6 +104,7 @@ def program_update(*, merchant: Merchant, changes: dict, actor: User | None = No
         setattr(program, name, value)
     program.updated_at = timezone.now()
     program.save()
+    merchant.program = program  # keep the caller's merchant in step: pricing reads merchant.program
     if clean:
         audit_record(
             merchant=merchant, actor=actor, action="program.updated", target=merchant.slug,

@@ -15,16 +15,18 @@ from loyalty.checkout import Calculation, CheckoutContext, Draft, ProgramRules, 
 from loyalty.drafts import _decimal_field
 from loyalty.models import Entry, EntryKind, Lot, PointsAccount, Program, Receipt, ReceiptLine, Refund, RefundLine
 from loyalty.money import money_quantize
-from loyalty.services.ledger import account_lock, points_credit, points_debit, points_take_back, spendable_points
+from loyalty.services.ledger import account_lock, points_credit, points_debit, points_take_back, spendable_lots_read, spendable_points
 from loyalty.services.tiers import tier_effective, tier_rules, tier_upgrade_after_commit
 
 ZERO = Decimal("0")
 
 
 def checkout_context_build(*, merchant: Merchant, program: Program, customer: Customer | None, account: PointsAccount | None,
-                           now: datetime) -> CheckoutContext:
+                           now: datetime, spendable: int | None = None) -> CheckoutContext:
     """Gather what the pure calculation needs. Later mechanics add their state to `extras`."""
     debt = account.debt if account is not None else 0
+    if customer is not None and spendable is None:
+        spendable = spendable_points(customer=customer, now=now)
     return CheckoutContext(
         currency=merchant.currency,
         language=merchant.language,
@@ -34,7 +36,7 @@ def checkout_context_build(*, merchant: Merchant, program: Program, customer: Cu
             point_value=program.point_value,
         ),
         has_customer=customer is not None,
-        spendable_points=(spendable_points(customer=customer, now=now) - debt) if customer is not None else 0,
+        spendable_points=(spendable - debt) if customer is not None else 0,
         debt=debt,
         tier=tier_rules(tier_effective(account=account)),
     )
@@ -47,7 +49,7 @@ def receipt_calculate(*, merchant: Merchant, customer: Customer | None, draft: D
         ApplicationError: insufficient_points, redeem_over_cap, customer_required.
     """
     now = now or timezone.now()
-    program = Program.objects.get(merchant=merchant)
+    program = merchant.program
     account = None
     if customer is not None:
         account = PointsAccount.objects.filter(customer=customer).select_related("tier", "override_tier").first()
@@ -82,20 +84,26 @@ def receipt_commit(
     try:
         with transaction.atomic():
             return _receipt_write(merchant=merchant, store=store, customer=customer, draft=draft, number=number, cashier=cashier, now=now)
-    except IntegrityError:
-        if Receipt.objects.filter(merchant=merchant, store=store, number=number).exists():
+    except IntegrityError as exc:
+        if "receipt_number_unique_per_store" in str(exc) or "loyalty_receipt.number" in str(exc):
             raise Conflict("receipt_exists", _("Receipt %(number)s was already committed in this store.") % {"number": number})
         raise
 
 
 def _receipt_write(*, merchant, store, customer, draft, number, cashier, now) -> tuple[Receipt, Calculation]:
     account = None
+    lots = None
     if customer is not None:
         account = account_lock(customer=customer)
+        lots = spendable_lots_read(customer=customer, now=now)
+    # Checked first so the usual duplicate gets a clean 409; a race between two tills is caught
+    # by the unique constraint instead.
     if Receipt.objects.filter(merchant=merchant, store=store, number=number).exists():
         raise Conflict("receipt_exists", _("Receipt %(number)s was already committed in this store.") % {"number": number})
-    program = Program.objects.get(merchant=merchant)
-    calc = calculate(draft, checkout_context_build(merchant=merchant, program=program, customer=customer, account=account, now=now))
+    program = merchant.program
+    ctx = checkout_context_build(merchant=merchant, program=program, customer=customer, account=account, now=now,
+                                 spendable=sum(lot.remaining for lot in lots) if lots is not None else None)
+    calc = calculate(draft, ctx)
     receipt = Receipt.objects.create(
         merchant=merchant,
         store=store,
@@ -139,7 +147,7 @@ def _receipt_write(*, merchant, store, customer, draft, number, cashier, now) ->
                 points_debit(
                     customer=customer, points=calc.redeemed_points, kind=EntryKind.REDEMPTION,
                     description=_("Paid with points for receipt %(number)s") % {"number": number},
-                    now=now, at=draft.purchased_at, receipt=receipt,
+                    now=now, at=draft.purchased_at, receipt=receipt, lots=lots,
                 )
             if calc.accrued_points:
                 points_credit(
@@ -280,7 +288,7 @@ def receipt_refund(*, receipt: Receipt, data: dict, cashier: User | None = None,
         refund.points_returned += returned_points
 
     if customer is not None:
-        program = Program.objects.get(merchant=merchant)
+        program = merchant.program
         own_lot = Lot.objects.filter(receipt=receipt, source=EntryKind.ACCRUAL).first()
         # Points of this receipt that already expired left the balance through their expiry entry;
         # taking them back again would charge the customer twice (and make debt of unspent points).
