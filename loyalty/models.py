@@ -56,11 +56,11 @@ class PointsAccount(models.Model):
     """
 
     customer = models.OneToOneField(Customer, on_delete=models.CASCADE, primary_key=True, related_name="points_account")
-    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+")
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+", db_index=False)
     debt = models.PositiveIntegerField(default=0)
     updated_at = models.DateTimeField(default=timezone.now)
     # Tier state is recorded: upgrades by the commit that earns them, downgrades by recalculate_tiers.
-    tier = models.ForeignKey("Tier", null=True, blank=True, on_delete=models.SET_NULL, related_name="accounts")
+    tier = models.ForeignKey("Tier", null=True, blank=True, on_delete=models.SET_NULL, related_name="accounts", db_index=False)
     tier_since = models.DateTimeField(null=True, blank=True)
     # A manual override by staff wins over the computed tier until it ends.
     override_tier = models.ForeignKey("Tier", null=True, blank=True, on_delete=models.SET_NULL, related_name="overridden_accounts")
@@ -93,13 +93,14 @@ class EntryKind(models.TextChoices):
 
 class Receipt(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="receipts")
-    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="receipts")
-    customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.PROTECT, related_name="receipts")
+    # Foreign keys lean on the composite indexes below (all start with merchant), not their own.
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="receipts", db_index=False)
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="receipts", db_index=False)
+    customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.PROTECT, related_name="receipts", db_index=False)
     number = models.CharField(max_length=64)
     purchased_at = models.DateTimeField()
     created_at = models.DateTimeField(default=timezone.now)
-    cashier = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    cashier = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False)
     subtotal = models.DecimalField(**MONEY)
     discount = models.DecimalField(**MONEY)
     redeemed_points = models.PositiveIntegerField(default=0)
@@ -134,8 +135,8 @@ class Receipt(models.Model):
 
 
 class ReceiptLine(models.Model):
-    receipt = models.ForeignKey(Receipt, on_delete=models.CASCADE, related_name="lines")
-    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+")
+    receipt = models.ForeignKey(Receipt, on_delete=models.CASCADE, related_name="lines", db_index=False)  # (receipt, position) is unique
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+", db_index=False)
     position = models.PositiveIntegerField()
     sku = models.CharField(max_length=64)
     name = models.CharField(max_length=200, blank=True)
@@ -197,8 +198,10 @@ class RefundLine(models.Model):
 class Lot(models.Model):
     """A credit of points with its own lifetime; spending consumes lots that expire first."""
 
-    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+")
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="lots")
+    # Every lot read filters merchant and customer: lot_customer_fefo serves them. Fewer indexes
+    # keep the set-based expiry, which rewrites every due lot, cheap.
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+", db_index=False)
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="lots", db_index=False)
     source = models.CharField(max_length=16, choices=EntryKind.choices)
     points = models.PositiveIntegerField()
     remaining = models.PositiveIntegerField()
@@ -210,7 +213,7 @@ class Lot(models.Model):
     # Set by the expiry job: when it ran and how many points it took.
     expired_at = models.DateTimeField(null=True, blank=True)
     expired_points = models.PositiveIntegerField(default=0)
-    receipt = models.ForeignKey(Receipt, null=True, blank=True, on_delete=models.PROTECT, related_name="lots")
+    receipt = models.ForeignKey(Receipt, null=True, blank=True, on_delete=models.PROTECT, related_name="lots", db_index=False)
 
     class Meta:
         constraints = [
@@ -221,6 +224,7 @@ class Lot(models.Model):
             models.Index(fields=["merchant", "customer", "expires_at"], name="lot_customer_fefo"),
             models.Index(fields=["expires_at"], condition=Q(remaining__gt=0), name="lot_due_expiry"),
             models.Index(fields=["activates_at"], condition=Q(is_pending=True), name="lot_due_activation"),
+            models.Index(fields=["receipt"], condition=Q(receipt__isnull=False), name="lot_receipt"),
         ]
 
     def __str__(self) -> str:
@@ -230,16 +234,18 @@ class Lot(models.Model):
 class Entry(models.Model):
     """One change of a customer's points. Append-only: PostgreSQL refuses UPDATE and DELETE."""
 
-    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+")
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="entries")
+    # Only the indexes reads need: the history index, the one-expiry-per-lot constraint and receipt
+    # lookups. The expiry job inserts a million entries at a time; each index is paid per row.
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+", db_index=False)
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="entries", db_index=False)
     kind = models.CharField(max_length=16, choices=EntryKind.choices)
     points = models.IntegerField()
     at = models.DateTimeField(default=timezone.now)
     description = models.CharField(max_length=300)
-    lot = models.ForeignKey(Lot, null=True, blank=True, on_delete=models.PROTECT, related_name="entries")
-    receipt = models.ForeignKey(Receipt, null=True, blank=True, on_delete=models.PROTECT, related_name="entries")
-    refund = models.ForeignKey(Refund, null=True, blank=True, on_delete=models.PROTECT, related_name="entries")
-    staff = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    lot = models.ForeignKey(Lot, null=True, blank=True, on_delete=models.PROTECT, related_name="entries", db_index=False)
+    receipt = models.ForeignKey(Receipt, null=True, blank=True, on_delete=models.PROTECT, related_name="entries", db_index=False)
+    refund = models.ForeignKey(Refund, null=True, blank=True, on_delete=models.PROTECT, related_name="entries", db_index=False)
+    staff = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False)
     # The lifetime of the points this entry credited, shown in the history.
     expires_at = models.DateTimeField(null=True, blank=True)
 
@@ -249,7 +255,12 @@ class Entry(models.Model):
             # The expiry job can run twice with the same --now; a lot expires once.
             models.UniqueConstraint(fields=["lot"], condition=Q(kind="expiry"), name="entry_one_expiry_per_lot"),
         ]
-        indexes = [models.Index(fields=["merchant", "customer", "-at", "-id"], name="entry_customer_history")]
+        indexes = [
+            models.Index(fields=["merchant", "customer", "-at", "-id"], name="entry_customer_history"),
+            models.Index(fields=["receipt"], condition=Q(receipt__isnull=False), name="entry_receipt"),
+            # The dashboard's "this month" sums.
+            models.Index(fields=["merchant", "at"], name="entry_merchant_at"),
+        ]
         triggers = [
             pgtrigger.Protect(name="entry_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
         ]
