@@ -685,6 +685,80 @@ class Bench:
         log(f"  selector p50 {percentile_ms(latencies, 50):.3f} ms, p95 {sel95:.3f} ms (not found: {missing})")
         self.metric("lookup by phone p95, customer_lookup in-process", round(sel95, 3), "ms", "≤ 5 ms", sel95 <= 5, key="lookup_selector_p95_ms")
 
+    def phase_tier_step(self) -> None:
+        """Issue 5: what the tier step adds inside the pure calculation (target under 1 ms)."""
+        a = self.args
+        self.setup_django()
+        from decimal import Decimal
+
+        from accounts.models import Merchant
+        from loyalty.checkout import CheckoutContext, ProgramRules, TierRules, calculate
+        from loyalty.drafts import draft_parse
+        from django.db import connection
+
+        log("[8] the tier step inside calculate (20-line receipts, with and without a tier)")
+        merchant = Merchant.objects.get(slug="bench")
+        rng = random.Random("tier-step")
+        rules = ProgramRules(accrual_percent=Decimal("5.00"), max_redeem_percent=Decimal("100.00"), point_value=Decimal("1.00"))
+        gold = TierRules(code="gold", name="Gold", accrual_percent=Decimal("7.00"), max_redeem_percent=Decimal("50.00"), discount_percent=Decimal("3.00"))
+        plain = CheckoutContext(currency="RUB", language="en", program=rules, has_customer=True, spendable_points=300)
+        tiered = CheckoutContext(currency="RUB", language="en", program=rules, has_customer=True, spendable_points=300, tier=gold)
+        drafts = [draft_parse(self.calc_body(rng), currency=merchant.currency) for _ in range(50)]
+        connection.close()
+        samples = {"plain": [], "tiered": []}
+        for n in range(a.samples * 4):
+            draft = drafts[n % len(drafts)]
+            for name, ctx in (("plain", plain), ("tiered", tiered)):
+                t0 = time.perf_counter()
+                calculate(draft, ctx)
+                samples[name].append(time.perf_counter() - t0)
+        p50 = {name: percentile_ms(values, 50) for name, values in samples.items()}
+        p95 = {name: percentile_ms(values, 95) for name, values in samples.items()}
+        cost = max(p50["tiered"] - p50["plain"], 0.0)
+        self.details["tier_step"] = {"p50_ms": p50, "p95_ms": p95, "step_cost_p50_ms": round(cost, 4)}
+        log(f"  calculate p50 without a tier {p50['plain']:.3f} ms, with Gold {p50['tiered']:.3f} ms")
+        self.metric("tier step cost inside calculate (p50 difference)", round(cost, 3), "ms", "< 1 ms", cost < 1, key="tier_step_ms")
+
+    def phase_tiers_recalc(self) -> None:
+        """Issue 5: recalculate_tiers over every customer (target under 60 s, set-based)."""
+        total = self.total_customers
+        m = self.merchant_id
+        log(f"[9] recalculate_tiers over {total:,} customers")
+        timed_sql(self.conn, f"{total:,} receipts over the last year", f"""
+            INSERT INTO loyalty_receipt (id, merchant_id, store_id, customer_id, number, purchased_at, created_at, subtotal, discount,
+                redeemed_points, redeemed_amount, total, accrued_points, applied, refunded_amount, refunded_cost, points_reversed,
+                points_returned, fully_refunded)
+            SELECT gen_random_uuid(), {m:d}, {self.store_id:d}, c.id, 'T-' || c.rn, now() - (random() * interval '400 days'), now(),
+                   c.amount, 0, 0, 0, c.amount, 0, '[]', 0, 0, 0, 0, false
+            FROM (SELECT id, row_number() OVER () AS rn, round((random() * 40000)::numeric, 2) AS amount
+                  FROM accounts_customer WHERE merchant_id = {m:d}) c
+        """)
+        self.vacuum()
+        self.setup_django()
+        from django.db import connection
+        from django.utils import timezone
+
+        from accounts.models import Merchant
+        from loyalty.services.tiers import tier_create, tiers_recalculate
+
+        merchant = Merchant.objects.get(slug="bench")
+        tier_create(merchant=merchant, data={"code": "silver", "name": "Silver", "rank": 2, "accrual_percent": "7.00",
+                                             "entry": {"total_spend": "10000.00"}, "window_days": 365, "keep": {"total_spend": "5000.00"}})
+        tier_create(merchant=merchant, data={"code": "gold", "name": "Gold", "rank": 3, "accrual_percent": "10.00",
+                                             "entry": {"total_spend": "30000.00"}})
+        with self.cpu("recalculate_tiers"):
+            t0 = time.perf_counter()
+            moved = tiers_recalculate(now=timezone.now(), merchant=merchant)
+            took = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        again = tiers_recalculate(now=timezone.now(), merchant=merchant)
+        second = time.perf_counter() - t0
+        connection.close()
+        log(f"  recalculate_tiers: {moved:,} customers moved in {took:.2f} s; a second run moved {again:,} in {second:.2f} s")
+        self.details["recalculate_tiers"] = {"customers": total, "moved": moved, "seconds": round(took, 2), "second_run_moved": again,
+                                             "second_run_seconds": round(second, 2)}
+        self.metric(f"recalculate_tiers over {total:,} customers ({moved:,} moved)", round(took, 2), "s", "< 60 s", took < 60, key="tiers_recalc_s")
+
     # ---- the whole run
 
     def run(self) -> int:
@@ -713,6 +787,8 @@ class Bench:
                 self.details["datagen_lookup"] = self.generate_customers(a.customers + 1, a.lookup_customers)
             self.phase_expiry()
             self.phase_lookup()
+            self.phase_tier_step()
+            self.phase_tiers_recalc()
         except BenchError as exc:
             print(f"\nbench: error: {exc}", file=sys.stderr)
             self.report(started, failed=str(exc))

@@ -39,19 +39,54 @@ def balance_get(*, merchant: Merchant, customer: Customer) -> Balance:
     return Balance(available=(sums["active"] or 0) - debt, pending=sums["pending"] or 0, debt=debt)
 
 
-def expiring_get(*, merchant: Merchant, customer: Customer) -> list[dict]:
-    """Every point that will expire, soonest first, summed per date in the merchant's timezone."""
-    zone = ZoneInfo(merchant.timezone)
+def _expiring_from(rows, zone: ZoneInfo) -> list[dict]:
     per_day: OrderedDict[date, int] = OrderedDict()
-    lots = (
-        Lot.objects.filter(merchant=merchant, customer=customer, remaining__gt=0, expires_at__isnull=False)
-        .order_by("expires_at")
-        .values_list("expires_at", "remaining")
-    )
-    for expires_at, remaining in lots:
+    for expires_at, remaining in sorted(rows, key=lambda row: row[0]):
         day = expires_at.astimezone(zone).date()
         per_day[day] = per_day.get(day, 0) + remaining
     return [{"points": points, "on": day.isoformat()} for day, points in per_day.items()]
+
+
+def expiring_get(*, merchant: Merchant, customer: Customer) -> list[dict]:
+    """Every point that will expire, soonest first, summed per date in the merchant's timezone."""
+    rows = Lot.objects.filter(merchant=merchant, customer=customer, remaining__gt=0, expires_at__isnull=False).values_list(
+        "expires_at", "remaining"
+    )
+    return _expiring_from(rows, ZoneInfo(merchant.timezone))
+
+
+@dataclass(frozen=True)
+class CustomerSummary:
+    balance: Balance
+    expiring: list
+    tier: "Tier | None"
+    tier_progress: dict
+
+
+def customer_summary_get(*, merchant: Merchant, customer: Customer, now) -> CustomerSummary:
+    """Balance, expiry dates, tier and progress for one customer, in as few queries as it takes:
+    the account (with its tiers), the lots with points left, the tier list, and the receipts
+    aggregate only when the next tier needs it. The read shape of every API customer."""
+    account = PointsAccount.objects.filter(merchant=merchant, customer=customer).select_related("tier", "override_tier").first()
+    debt = account.debt if account is not None else 0
+    tier = (account.override_tier if account.override_tier_id else account.tier) if account is not None else None
+    active = pending = 0
+    expiring_rows = []
+    for remaining, is_pending, expires_at in Lot.objects.filter(merchant=merchant, customer=customer, remaining__gt=0).values_list(
+        "remaining", "is_pending", "expires_at"
+    ):
+        if is_pending:
+            pending += remaining
+        else:
+            active += remaining
+        if expires_at is not None:
+            expiring_rows.append((expires_at, remaining))
+    return CustomerSummary(
+        balance=Balance(available=active - debt, pending=pending, debt=debt),
+        expiring=_expiring_from(expiring_rows, ZoneInfo(merchant.timezone)),
+        tier=tier,
+        tier_progress=tier_progress_get(merchant=merchant, customer=customer, tier=tier, now=now),
+    )
 
 
 def entry_list(*, merchant: Merchant, customer: Customer) -> QuerySet[Entry]:
@@ -98,21 +133,26 @@ def customer_tier_get(*, merchant: Merchant, customer: Customer) -> Tier | None:
     return account.override_tier if account.override_tier_id else account.tier
 
 
-def customer_metrics(*, merchant: Merchant, customer: Customer, since, now) -> dict:
-    """What the tier conditions count for one customer (net of returns), from `since` (None = all time)."""
-    receipts = Receipt.objects.filter(merchant=merchant, customer=customer, fully_refunded=False, purchased_at__lte=now)
-    referred = Customer.objects.filter(merchant=merchant, referred_by=customer, created_at__lte=now)
-    if since is not None:
-        receipts = receipts.filter(purchased_at__gte=since)
-        referred = referred.filter(created_at__gte=since)
-    net = ExpressionWrapper(F("subtotal") - F("discount") - F("refunded_cost"), output_field=DecimalField(max_digits=14, decimal_places=2))
-    sums = receipts.aggregate(total_spend=Sum(net), purchases=Count("id"), single_receipt=Max(net))
-    return {
-        "total_spend": sums["total_spend"] or Decimal("0.00"),
-        "purchases": sums["purchases"] or 0,
-        "single_receipt": sums["single_receipt"] or Decimal("0.00"),
-        "referrals": referred.count(),
-    }
+def customer_metrics(*, merchant: Merchant, customer: Customer, since, now, only=None) -> dict:
+    """What the tier conditions count for one customer (net of returns), from `since` (None = all time).
+
+    `only` names the conditions wanted, so a progress read skips the queries it does not need.
+    """
+    wanted = set(only) if only is not None else {"total_spend", "purchases", "single_receipt", "referrals"}
+    metrics = {"total_spend": Decimal("0.00"), "purchases": 0, "single_receipt": Decimal("0.00"), "referrals": 0}
+    if wanted & {"total_spend", "purchases", "single_receipt"}:
+        receipts = Receipt.objects.filter(merchant=merchant, customer=customer, fully_refunded=False, purchased_at__lte=now)
+        if since is not None:
+            receipts = receipts.filter(purchased_at__gte=since)
+        net = ExpressionWrapper(F("subtotal") - F("discount") - F("refunded_cost"), output_field=DecimalField(max_digits=14, decimal_places=2))
+        sums = receipts.aggregate(total_spend=Sum(net), purchases=Count("id"), single_receipt=Max(net))
+        metrics.update({key: value for key, value in sums.items() if value is not None})
+    if "referrals" in wanted:
+        referred = Customer.objects.filter(merchant=merchant, referred_by=customer, created_at__lte=now)
+        if since is not None:
+            referred = referred.filter(created_at__gte=since)
+        metrics["referrals"] = referred.count()
+    return metrics
 
 
 def tier_progress_get(*, merchant: Merchant, customer: Customer, tier: Tier | None, now) -> dict:
@@ -127,7 +167,7 @@ def tier_progress_get(*, merchant: Merchant, customer: Customer, tier: Tier | No
     if following is None:
         return {"next": None, "remaining": {}, "nearest": None, "progress": 1.0}
     since = window_start(merchant=merchant, window_days=following.window_days, now=now)
-    metrics = customer_metrics(merchant=merchant, customer=customer, since=since, now=now)
+    metrics = customer_metrics(merchant=merchant, customer=customer, since=since, now=now, only=following.entry.keys())
     remaining, progress = {}, {}
     for key, raw in following.entry.items():
         threshold = Decimal(raw) if key in MONEY_CONDITIONS else int(raw)

@@ -54,9 +54,9 @@ def merchant_of(request) -> Merchant:
 
 
 def customer_payload(*, merchant: Merchant, customer: Customer) -> dict:
-    balance = selectors.balance_get(merchant=merchant, customer=customer)
+    summary = selectors.customer_summary_get(merchant=merchant, customer=customer, now=timezone.now())
     zone = ZoneInfo(merchant.timezone)
-    tier = selectors.customer_tier_get(merchant=merchant, customer=customer)
+    tier = summary.tier
     return {
         "id": str(customer.pk),
         "phone": customer.phone,
@@ -68,9 +68,9 @@ def customer_payload(*, merchant: Merchant, customer: Customer) -> dict:
         "referral_code": customer.referral_code,
         "created_at": customer.created_at.astimezone(zone).isoformat(),
         "tier": {"code": tier.code, "name": tier.name} if tier else None,
-        "tier_progress": selectors.tier_progress_get(merchant=merchant, customer=customer, tier=tier, now=timezone.now()),
-        "balance": balance.as_dict(),
-        "expiring": selectors.expiring_get(merchant=merchant, customer=customer),
+        "tier_progress": summary.tier_progress,
+        "balance": summary.balance.as_dict(),
+        "expiring": summary.expiring,
     }
 
 
