@@ -149,4 +149,4 @@ class TierOverrideForm(forms.Form):
 
 
 class TierOverrideEndForm(forms.Form):
-    end_reason = forms.CharField(label=_("Reason"), max_length=250)
+    end_reason = forms.CharField(label=_("Why end it now"), max_length=250)
