@@ -233,3 +233,42 @@ def test_every_counter_and_portal_screen_renders(browser, live_server, shop, lan
     phone.wait_for_url(re.compile(r"saved=1"))
     shot(phone, f"{language}-screen-portal-profile-saved")
     phone.context.close()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_portal_tier_progress_bar(browser, live_server, shop, language):
+    """The portal home at 360 px: the tier, a progress bar "3,400.00 ₽ more to Gold", what each tier gives."""
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.utils import timezone
+
+    from loyalty.drafts import draft_parse
+    from loyalty.services import receipt_commit
+    from loyalty.services.tiers import tier_create
+
+    merchant, customer = shop(language)
+    gold = "Gold" if language == "en" else "Золото"
+    tier_create(merchant=merchant, data={"code": "gold", "name": gold, "rank": 2, "accrual_percent": "7.00", "discount_percent": "3.00",
+                                         "entry": {"total_spend": "10000.00"}})
+    draft = draft_parse({"lines": [{"sku": "A1", "name": "Coffee", "quantity": "1", "price": "6600.00"}]}, currency=merchant.currency)
+    receipt_commit(merchant=merchant, store=merchant.stores.get(code="main"), customer=customer, draft=draft, number="T-1", now=timezone.now())
+    session = SessionStore()
+    session["portal"] = {merchant.slug: str(customer.pk)}
+    session.create()
+
+    phone = new_page(browser, live_server, language, width=360, height=780)
+    phone.context.add_cookies([{"name": "sessionid", "value": session.session_key, "url": live_server.url}])
+    phone.goto(f"{live_server.url}/my/demo/")
+    text = phone.get_by_test_id("tier-progress-text").inner_text().replace("\u00a0", " ")
+    expected = "₽3,400.00 more to Gold" if language == "en" else "Ещё 3 400,00 ₽ до уровня Золото"
+    assert text == expected
+    bar = phone.locator(".tier-progress [role=progressbar]")
+    assert bar.get_attribute("aria-valuenow") == "66"
+    width = phone.evaluate("document.querySelector('.progress-bar').getBoundingClientRect().width / "
+                           "document.querySelector('.progress').getBoundingClientRect().width")
+    assert 0.6 < width < 0.7
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360  # nothing sticks out at 360 px
+    ladder = phone.get_by_test_id("tier-ladder").inner_text()
+    assert gold in ladder
+    shot(phone, f"{language}-portal-tier-progress")
+    phone.context.close()
