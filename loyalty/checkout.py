@@ -156,8 +156,8 @@ Step = Callable[[Calculation, CheckoutContext], None]
 
 
 def fmt_percent(value: Decimal) -> str:
-    text = f"{value.normalize():f}"
-    return text
+    """7.00 → "7", 2.50 → "2.5": how a percentage reads in an explanation."""
+    return f"{value.normalize():f}"
 
 
 def step_price_lines(calc: Calculation, ctx: CheckoutContext) -> None:

@@ -36,8 +36,8 @@ def _decimal_field(value, *, places: int, allow_zero: bool, errors: dict, key: s
     if not number.is_finite():
         errors[key] = [_("\"%(value)s\" is not a number.") % {"value": text[:40]}]
         return None
-    sign, digits, exponent = number.as_tuple()
-    integer_digits = len(digits) + exponent if exponent < 0 else len(digits) + exponent
+    _sign, digits, exponent = number.as_tuple()
+    integer_digits = len(digits) + exponent
     if integer_digits > MAX_INTEGER_DIGITS:
         errors[key] = [_("The number is too large (at most %(n)d digits before the point).") % {"n": MAX_INTEGER_DIGITS}]
         return None

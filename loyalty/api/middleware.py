@@ -1,5 +1,4 @@
 """Keeps /api/ answering in the API's error shape where Django itself would answer in HTML."""
-import json
 import logging
 
 from django.conf import settings
@@ -46,7 +45,3 @@ class ApiErrorMiddleware:
         if response.status_code >= 500:
             detail = "Something went wrong on our side; nothing was written."
         return error_json(response.status_code, code, detail)
-
-    @staticmethod
-    def dumps(body: dict) -> str:
-        return json.dumps(body)
