@@ -20,11 +20,17 @@ class ProgramSerializer(serializers.Serializer):
     welcome_bonus_ttl_days = serializers.IntegerField(allow_null=True)
 
 
-class ProgramPatchSerializer(ProgramSerializer):
+class PartialMixin:
+    """The PATCH shape of a serializer: every field optional."""
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             field.required = False
+
+
+class ProgramPatchSerializer(PartialMixin, ProgramSerializer):
+    pass
 
 
 class CustomerCreateSerializer(serializers.Serializer):
@@ -73,11 +79,8 @@ class TierSerializer(serializers.Serializer):
     keep = serializers.DictField(allow_null=True, required=False)
 
 
-class TierPatchSerializer(TierSerializer):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            field.required = False
+class TierPatchSerializer(PartialMixin, TierSerializer):
+    pass
 
 
 class CustomerSerializer(serializers.Serializer):
