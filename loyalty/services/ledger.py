@@ -13,6 +13,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q, Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.errors import ApplicationError, ValidationError
 from accounts.models import Customer, User
@@ -255,6 +256,10 @@ def points_adjust(*, customer: Customer, points: int, reason: str, staff: User |
     return entry
 
 
+# Written into entries by SQL, in each merchant's language; gettext_noop marks it for translation.
+EXPIRED_DESCRIPTION = gettext_noop("Points expired")
+
+
 def _description_case(message: str, column: str) -> tuple[str, list[str]]:
     """An SQL CASE that picks `message` in each merchant's language, for set-based inserts."""
     from django.conf import settings
@@ -276,7 +281,7 @@ def points_expire(*, now: datetime) -> int:
     finishes first and leaves less to expire, or waits), one INSERT … SELECT writes the entries.
     Running it twice with the same `now` changes nothing the second time.
     """
-    case_sql, case_params = _description_case("Points expired", "m.language")
+    case_sql, case_params = _description_case(EXPIRED_DESCRIPTION, "m.language")
     # Raw SQL gets the moment in the form the ORM stores it, or SQLite compares text that differs.
     stamp = connection.ops.adapt_datetimefield_value(now)
     with transaction.atomic():
