@@ -132,6 +132,8 @@ def test_purchases_and_referrals_conditions(merchant):
     customer_create(merchant, referral_code=customer.referral_code)
     tiers_recalculate(now=timezone.now())
     assert tier_code(merchant, customer) == "ambassador"
+    # Reached without a purchase, recorded by the job, and recorded as what it is.
+    assert TierChange.objects.filter(customer=customer, to_name="Ambassador").get().reason == "upgrade"
 
 
 def test_progress_shows_what_is_missing_for_the_next_tier(merchant):

@@ -8,8 +8,9 @@ Policy (README "Tiers"):
 - Upgrades are recorded inside the commit that earns them (the crossing receipt is priced at the
   old tier). Downgrades, ended overrides and tiers reached without a purchase (a new tier with
   lower thresholds, a referral) are recorded by `recalculate_tiers`.
-- One SQL CASE expression decides the target tier of every customer of a merchant: the same
-  expression serves the single customer at commit and a million customers in the job.
+- One SQL statement decides the target tier of every customer of a merchant (per-customer
+  aggregates joined in once per window, then a CASE over the tiers): the same statement, narrowed
+  to one customer, serves the commit, and unnarrowed a million customers in the job.
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
-from django.db.models import BigIntegerField, Case, Count, DecimalField, ExpressionWrapper, F, Q, Sum, Value, When
+from django.db.models import Count, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -32,7 +33,6 @@ MONEY_CONDITIONS = ("total_spend", "single_receipt")
 COUNT_CONDITIONS = ("purchases", "referrals")
 CONDITIONS = MONEY_CONDITIONS + COUNT_CONDITIONS
 TIER_FIELDS = ("code", "name", "rank", "accrual_percent", "max_redeem_percent", "discount_percent", "entry", "window_days", "keep")
-NET_COST = ExpressionWrapper(F("subtotal") - F("discount") - F("refunded_cost"), output_field=DecimalField(max_digits=14, decimal_places=2))
 
 
 # ---------------------------------------------------------------- validation
@@ -175,63 +175,146 @@ def window_start(*, merchant: Merchant, window_days: int | None, now: datetime) 
     return datetime.combine(first_day, time.min, tzinfo=zone)
 
 
-def conditions_q(*, merchant: Merchant, conditions: dict, since: datetime | None, now: datetime, customer_id=None) -> Q:
-    """A filter on PointsAccount rows: the customer meets every condition. {} matches everyone.
+def _db_value(field, value):
+    return field.get_db_prep_value(value, connection)
 
-    Each condition is one grouped subquery, so a merchant's million customers are judged in one pass;
-    with `customer_id` the subqueries read only that customer's rows (the commit path).
+
+def _stamp(moment: datetime):
+    # Raw SQL gets moments in the form the ORM stores them (SQLite compares text).
+    return connection.ops.adapt_datetimefield_value(moment)
+
+
+class _Metrics:
+    """The per-customer aggregates a set of tiers needs, one CTE per distinct window."""
+
+    def __init__(self, *, merchant: Merchant, now: datetime, customer_id=None):
+        self.merchant = merchant
+        self.now = now
+        self.customer_id = customer_id
+        self.windows: dict = {}  # since (or None) -> index
+        self.needs: dict = {}  # index -> {"receipts", "friends"}
+
+    def _window(self, since) -> int:
+        if since not in self.windows:
+            self.windows[since] = len(self.windows)
+            self.needs[self.windows[since]] = set()
+        return self.windows[since]
+
+    def condition(self, conditions: dict, since) -> tuple[str, list]:
+        """SQL that is true when a customer meets every condition (TRUE for none)."""
+        index = self._window(since)
+        parts, params = [], []
+        for key, raw in conditions.items():
+            threshold = Decimal(raw) if key in MONEY_CONDITIONS else int(raw)
+            if threshold <= 0:
+                continue
+            if key == "referrals":
+                self.needs[index].add("friends")
+                parts.append(f"COALESCE(f{index}.friends, 0) >= %s")
+                params.append(threshold)
+                continue
+            self.needs[index].add("receipts")
+            column = {"total_spend": "spend", "purchases": "purchases", "single_receipt": "single"}[key]
+            if key in MONEY_CONDITIONS:
+                parts.append(f"COALESCE(m{index}.{column}, 0) >= CAST(%s AS NUMERIC)")
+                params.append(str(threshold))
+            else:
+                parts.append(f"COALESCE(m{index}.{column}, 0) >= %s")
+                params.append(threshold)
+        return ("(" + " AND ".join(parts) + ")" if parts else "(1 = 1)"), params
+
+    def ctes(self) -> tuple[list[str], list, list[str]]:
+        """WITH parts, their params, and the LEFT JOINs onto the accounts table `a`."""
+        ctes, params, joins = [], [], []
+        customer = _db_value(Receipt._meta.get_field("customer"), self.customer_id) if self.customer_id is not None else None
+        for since, index in self.windows.items():
+            if "receipts" in self.needs[index]:
+                sql = ("SELECT customer_id, ROUND(SUM(subtotal - discount - refunded_cost), 2) AS spend, COUNT(*) AS purchases, "
+                       "MAX(subtotal - discount - refunded_cost) AS single FROM loyalty_receipt "
+                       "WHERE merchant_id = %s AND customer_id IS NOT NULL AND NOT fully_refunded AND purchased_at <= %s")
+                cte_params = [self.merchant.pk, _stamp(self.now)]
+                if since is not None:
+                    sql += " AND purchased_at >= %s"
+                    cte_params.append(_stamp(since))
+                if customer is not None:
+                    sql += " AND customer_id = %s"
+                    cte_params.append(customer)
+                ctes.append(f"m{index} AS ({sql} GROUP BY customer_id)")
+                params += cte_params
+                joins.append(f"LEFT JOIN m{index} ON m{index}.customer_id = a.customer_id")
+            if "friends" in self.needs[index]:
+                sql = ("SELECT referred_by_id AS customer_id, COUNT(*) AS friends FROM accounts_customer "
+                       "WHERE merchant_id = %s AND referred_by_id IS NOT NULL AND created_at <= %s")
+                cte_params = [self.merchant.pk, _stamp(self.now)]
+                if since is not None:
+                    sql += " AND created_at >= %s"
+                    cte_params.append(_stamp(since))
+                if customer is not None:
+                    sql += " AND referred_by_id = %s"
+                    cte_params.append(customer)
+                ctes.append(f"f{index} AS ({sql} GROUP BY referred_by_id)")
+                params += cte_params
+                joins.append(f"LEFT JOIN f{index} ON f{index}.customer_id = a.customer_id")
+        return ctes, params, joins
+
+
+def tier_targets_sql(*, merchant: Merchant, tiers: list[Tier], now: datetime, upgrades_only: bool = False, customer_id=None,
+                     in_tier_id=None, skip_overridden: bool = False, changed_only: bool = False) -> tuple[str, list]:
+    """SQL selecting (customer_id, tier_id, target) for the merchant's accounts: the tier each should be in.
+
+    A customer's target is the highest tier whose entry they meet or, for the tier they are in, whose
+    keep conditions hold (`keep: null`: the all-time entry, net of returns). The aggregates are joined
+    in once per window, so a million customers are judged in one pass over receipts, and `customer_id`
+    narrows every part to one customer (the commit path).
     """
-    receipts = Receipt.objects.filter(merchant=merchant, customer__isnull=False, fully_refunded=False, purchased_at__lte=now)
-    referred = Customer.objects.filter(merchant=merchant, referred_by__isnull=False, created_at__lte=now)
-    if customer_id is not None:
-        receipts = receipts.filter(customer_id=customer_id)
-        referred = referred.filter(referred_by_id=customer_id)
-    if since is not None:
-        receipts = receipts.filter(purchased_at__gte=since)
-        referred = referred.filter(created_at__gte=since)
-    q = Q()
-    for key, raw in conditions.items():
-        threshold = Decimal(raw) if key in MONEY_CONDITIONS else int(raw)
-        if threshold <= 0:
+    base = tier_base(merchant=merchant, tiers=tiers)
+    metrics = _Metrics(merchant=merchant, now=now, customer_id=customer_id)
+    whens, case_params = [], []
+    for tier in sorted(tiers, key=lambda t: t.rank, reverse=True):
+        since = window_start(merchant=merchant, window_days=tier.window_days, now=now)
+        entry_sql, entry_params = metrics.condition(tier.entry, since)
+        if upgrades_only:
+            whens.append(f"WHEN {entry_sql} THEN %s")
+            case_params += [*entry_params, tier.pk]
             continue
-        if key == "total_spend":
-            ids = receipts.values("customer_id").annotate(v=Sum(NET_COST)).filter(v__gte=threshold).values("customer_id")
-        elif key == "purchases":
-            ids = receipts.values("customer_id").annotate(v=Count("id")).filter(v__gte=threshold).values("customer_id")
-        elif key == "single_receipt":
-            ids = receipts.annotate(v=NET_COST).filter(v__gte=threshold).values("customer_id")
-        else:
-            ids = referred.values("referred_by_id").annotate(v=Count("id")).filter(v__gte=threshold).values("referred_by_id")
-        q &= Q(customer_id__in=ids)
-    return q
+        kept_sql, kept_params = metrics.condition(tier.entry if tier.keep is None else tier.keep, None if tier.keep is None else since)
+        whens.append(f"WHEN {entry_sql} OR (a.tier_id = %s AND {kept_sql}) THEN %s")
+        case_params += [*entry_params, tier.pk, *kept_params, tier.pk]
+    ctes, cte_params, joins = metrics.ctes()
+    case = "CASE " + " ".join(whens) + " ELSE %s END" if whens else "%s"
+    case_params.append(base.pk if base else None)
+    where, where_params = ["a.merchant_id = %s"], [merchant.pk]
+    if customer_id is not None:
+        where.append("a.customer_id = %s")
+        where_params.append(_db_value(PointsAccount._meta.get_field("customer"), customer_id))
+    if in_tier_id is not None:
+        where.append("a.tier_id = %s")
+        where_params.append(in_tier_id)
+    if skip_overridden:
+        where.append("a.override_tier_id IS NULL")
+    inner = (("WITH " + ", ".join(ctes) + " ") if ctes else "") + (
+        f"SELECT a.customer_id AS customer_id, a.tier_id AS tier_id, {case} AS target "
+        f"FROM loyalty_pointsaccount a {' '.join(joins)} WHERE {' AND '.join(where)}"
+    )
+    params = [*cte_params, *case_params, *where_params]
+    if changed_only:
+        return f"SELECT t.customer_id, t.tier_id, t.target FROM ({inner}) t WHERE t.target IS NOT NULL AND (t.tier_id IS NULL OR t.target <> t.tier_id)", params
+    return inner, params
 
 
-def _always(q: Q) -> Q:
-    # When() refuses an empty Q; every account row has a customer.
-    return q if q else Q(customer_id__isnull=False)
+def tier_target_of(*, merchant: Merchant, tiers: list[Tier], now: datetime, customer_id, upgrades_only: bool = False):
+    """The target tier id of one customer (see tier_targets_sql)."""
+    sql, params = tier_targets_sql(merchant=merchant, tiers=tiers, now=now, upgrades_only=upgrades_only, customer_id=customer_id)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return row[2] if row else None
 
 
 def tier_base(*, merchant: Merchant, tiers: list[Tier] | None = None) -> Tier | None:
     """The lowest-ranked tier with no entry conditions: where every new customer starts."""
     tiers = tiers if tiers is not None else list(Tier.objects.filter(merchant=merchant).order_by("rank"))
     return next((tier for tier in tiers if not tier.entry), None)
-
-
-def tier_target_case(*, merchant: Merchant, tiers: list[Tier], now: datetime, upgrades_only: bool = False, customer_id=None) -> Case:
-    """The tier each account should be in as of `now` (see the module docstring)."""
-    base = tier_base(merchant=merchant, tiers=tiers)
-    whens = []
-    for tier in sorted(tiers, key=lambda t: t.rank, reverse=True):
-        since = window_start(merchant=merchant, window_days=tier.window_days, now=now)
-        entry = conditions_q(merchant=merchant, conditions=tier.entry, since=since, now=now, customer_id=customer_id)
-        if upgrades_only:
-            condition = entry
-        else:
-            kept = conditions_q(merchant=merchant, conditions=tier.entry if tier.keep is None else tier.keep,
-                                since=None if tier.keep is None else since, now=now, customer_id=customer_id)
-            condition = entry | (Q(tier_id=tier.pk) & _always(kept))
-        whens.append(When(_always(condition), then=Value(tier.pk)))
-    return Case(*whens, default=Value(base.pk if base else None), output_field=BigIntegerField())
 
 
 def tier_rules(tier: Tier | None) -> TierRules | None:
@@ -285,11 +368,9 @@ def tier_delete(*, tier: Tier, actor: User | None = None, now: datetime | None =
     if not tier.entry and not Tier.objects.filter(merchant=merchant, entry={}).exclude(pk=tier.pk).exists():
         raise ApplicationError("tier_required", _("This is the last tier without entry conditions; every customer needs a tier to start in."))
     tiers = list(Tier.objects.filter(merchant=merchant).exclude(pk=tier.pk).order_by("rank"))
-    affected = PointsAccount.objects.filter(merchant=merchant).filter(Q(tier=tier) | Q(override_tier=tier))
     PointsAccount.objects.filter(merchant=merchant, override_tier=tier).update(override_tier=None, override_until=None, override_reason="")
     moved = _apply_targets(
-        merchant=merchant, accounts=affected.filter(tier=tier), tiers=tiers, now=now, reason=TierChange.Reason.TIER_DELETED,
-        from_name_fallback=tier.name, treat_current_as=None,
+        merchant=merchant, in_tier=tier, tiers=tiers, now=now, reason=TierChange.Reason.TIER_DELETED, from_name_fallback=tier.name,
     )
     audit_record(merchant=merchant, actor=actor, action="tier.deleted", target=tier.code, data={"moved": moved})
     tier.delete()
@@ -335,12 +416,7 @@ def tier_upgrade_after_commit(*, customer: Customer, account: PointsAccount, now
     current_rank = next((tier.rank for tier in tiers if tier.pk == account.tier_id), 0)
     if not any(tier.rank > current_rank for tier in tiers):
         return None  # already at the top: nothing to reach
-    target_id = (
-        PointsAccount.objects.filter(pk=account.pk)
-        .annotate(target=tier_target_case(merchant=customer.merchant, tiers=tiers, now=now, upgrades_only=True, customer_id=customer.pk))
-        .values_list("target", flat=True)
-        .first()
-    )
+    target_id = tier_target_of(merchant=customer.merchant, tiers=tiers, now=now, customer_id=customer.pk, upgrades_only=True)
     by_id = {tier.pk: tier for tier in tiers}
     target = by_id.get(target_id)
     current = by_id.get(account.tier_id)
@@ -355,53 +431,62 @@ def tier_upgrade_after_commit(*, customer: Customer, account: PointsAccount, now
     return change
 
 
-def _apply_targets(*, merchant: Merchant, accounts, tiers: list[Tier], now: datetime, reason: str,
-                   from_name_fallback: str = "", treat_current_as=F("tier_id")) -> int:
-    """Move `accounts` to their target tier, set-based: changes, messages, then the accounts."""
+def _apply_targets(*, merchant: Merchant, tiers: list[Tier], now: datetime, reason: str | None = None, in_tier: Tier | None = None,
+                   from_name_fallback: str = "") -> int:
+    """Move accounts to their target tier, set-based: the changes, the messages, then the accounts.
+
+    All of a merchant's accounts without an override whose target differs (the job: each change is
+    an upgrade or a downgrade by rank), or every account in `in_tier` (a tier being deleted, `reason`).
+    """
     if not tiers:
         return 0
-    target = tier_target_case(merchant=merchant, tiers=tiers, now=now)
-    annotated = accounts.annotate(target=target)
-    if treat_current_as is not None:
-        changed = annotated.exclude(target=treat_current_as)
-    else:
-        changed = annotated
-    # Overrides hide the computed tier: the change is recorded when the override ends.
-    changed = changed.filter(override_tier__isnull=True).exclude(target__isnull=True)
+    # Overrides hide the computed tier from the job (recorded when they end); a deleted tier moves everyone in it.
+    select_sql, select_params = tier_targets_sql(
+        merchant=merchant, tiers=tiers, now=now, in_tier_id=in_tier.pk if in_tier else None,
+        skip_overridden=in_tier is None, changed_only=True,
+    )
     names = {tier.pk: tier.name for tier in tiers}
-    select_sql, select_params = changed.values_list("customer_id", "tier_id", "target").query.sql_with_params()
     name_case = "CASE " + " ".join("WHEN t.target = %s THEN %s" for _ in names) + " END"
     name_params = [value for pk, name in names.items() for value in (pk, name)]
-    rows = 0
+    ranks = {tier.pk: tier.rank for tier in tiers}
+    if reason is None:
+        rank_case = "CASE " + " ".join("WHEN t.target = %s THEN %s" for _ in ranks) + " END"
+        reason_sql = f"CASE WHEN f.rank IS NULL OR {rank_case} > f.rank THEN %s ELSE %s END"
+        reason_params = [value for pk, rank in ranks.items() for value in (pk, rank)] + [TierChange.Reason.UPGRADE, TierChange.Reason.DOWNGRADE]
+        run_reasons = [TierChange.Reason.UPGRADE, TierChange.Reason.DOWNGRADE]
+    else:
+        reason_sql, reason_params, run_reasons = "%s", [reason], [reason]
+    stamp = _stamp(now)
+    in_reasons = ", ".join(["%s"] * len(run_reasons))
     with connection.cursor() as cursor:
-        stamp = connection.ops.adapt_datetimefield_value(now)
         cursor.execute(
             f"""
             INSERT INTO loyalty_tierchange (merchant_id, customer_id, from_tier_id, to_tier_id, from_name, to_name, reason, note, at)
-            SELECT %s, t.customer_id, t.tier_id, t.target, COALESCE(f.name, %s), {name_case}, %s, '', %s
+            SELECT %s, t.customer_id, t.tier_id, t.target, COALESCE(f.name, %s), {name_case}, {reason_sql}, '', %s
             FROM ({select_sql}) t LEFT JOIN loyalty_tier f ON f.id = t.tier_id
             """,
-            [merchant.pk, from_name_fallback, *name_params, reason, stamp, *select_params],
+            [merchant.pk, from_name_fallback, *name_params, *reason_params, stamp, *select_params],
         )
         rows = cursor.rowcount
-    if rows:
-        _messages_for_run(merchant=merchant, tiers=tiers, now=now, reason=reason)
-        customer_ids = TierChange.objects.filter(merchant=merchant, at=now, reason=reason).values("customer_id")
-        PointsAccount.objects.filter(merchant=merchant, customer_id__in=customer_ids).update(
-            tier_id=Case(
-                *[When(Q(customer_id__in=TierChange.objects.filter(merchant=merchant, at=now, reason=reason, to_tier=tier).values("customer_id")),
-                       then=Value(tier.pk)) for tier in tiers],
-                default=F("tier_id"), output_field=BigIntegerField(),
-            ),
-            tier_since=now,
-        )
+        if rows:
+            _messages_for_run(merchant=merchant, tiers=tiers, now=now, reasons=run_reasons)
+            cursor.execute(
+                f"""
+                UPDATE loyalty_pointsaccount SET tier_since = %s, tier_id = (
+                    SELECT tc.to_tier_id FROM loyalty_tierchange tc
+                    WHERE tc.merchant_id = %s AND tc.at = %s AND tc.reason IN ({in_reasons}) AND tc.customer_id = loyalty_pointsaccount.customer_id)
+                WHERE merchant_id = %s AND customer_id IN (
+                    SELECT customer_id FROM loyalty_tierchange WHERE merchant_id = %s AND at = %s AND reason IN ({in_reasons}))
+                """,
+                [stamp, merchant.pk, stamp, *run_reasons, merchant.pk, merchant.pk, stamp, *run_reasons],
+            )
     return rows
 
 
-def _messages_for_run(*, merchant: Merchant, tiers: list[Tier], now: datetime, reason: str) -> None:
+def _messages_for_run(*, merchant: Merchant, tiers: list[Tier], now: datetime, reasons: list[str]) -> None:
     """One portal message per change of this run, in one INSERT per destination tier; emails queued."""
     for tier in tiers:
-        changes = TierChange.objects.filter(merchant=merchant, at=now, reason=reason, to_tier=tier)
+        changes = TierChange.objects.filter(merchant=merchant, at=now, reason__in=reasons, to_tier=tier)
         up = changes.filter(Q(from_tier__isnull=True) | Q(from_tier__rank__lt=tier.rank))
         down = changes.exclude(pk__in=up.values("pk"))
         for subset, upgrade in ((up, True), (down, False)):
@@ -431,10 +516,7 @@ def tiers_recalculate(*, now: datetime, merchant: Merchant | None = None) -> int
         with transaction.atomic():
             tiers = list(Tier.objects.filter(merchant=item).order_by("rank"))
             total += _overrides_end(merchant=item, tiers=tiers, now=now)
-            total += _apply_targets(
-                merchant=item, accounts=PointsAccount.objects.filter(merchant=item), tiers=tiers, now=now,
-                reason=TierChange.Reason.DOWNGRADE,
-            )
+            total += _apply_targets(merchant=item, tiers=tiers, now=now)
     return total
 
 
@@ -448,12 +530,7 @@ def _overrides_end(*, merchant: Merchant, tiers: list[Tier], now: datetime) -> i
     by_id = {tier.pk: tier for tier in tiers}
     count = 0
     for account in ended:
-        target_id = (
-            PointsAccount.objects.filter(pk=account.pk)
-            .annotate(target=tier_target_case(merchant=merchant, tiers=tiers, now=now, customer_id=account.customer_id))
-            .values_list("target", flat=True)
-            .first()
-        )
+        target_id = tier_target_of(merchant=merchant, tiers=tiers, now=now, customer_id=account.customer_id)
         target = by_id.get(target_id, account.tier)
         tier_record_change(customer=account.customer, account=account, to_tier=target, reason=TierChange.Reason.OVERRIDE_ENDED, now=now)
         account.override_tier = None
@@ -516,9 +593,10 @@ def tier_preview(*, merchant: Merchant, proposed: list[dict], now: datetime | No
         fakes.append(tier)
     if not tier_base(merchant=merchant, tiers=fakes):
         raise ValidationError({"entry": [_("One tier must have no entry conditions.")]})
-    counts = {row["target"]: row["n"] for row in PointsAccount.objects.filter(merchant=merchant)
-              .annotate(target=tier_target_case(merchant=merchant, tiers=fakes, now=now, upgrades_only=True))
-              .values("target").annotate(n=Count("pk"))}
+    sql, params = tier_targets_sql(merchant=merchant, tiers=fakes, now=now, upgrades_only=True)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT t.target, COUNT(*) FROM ({sql}) t GROUP BY t.target", params)
+        counts = dict(cursor.fetchall())
     return [{"code": tier.code, "name": tier.name, "rank": tier.rank, "would_have": counts.get(tier.pk, 0),
              "has_now": current.get(tier.pk, 0) if tier.pk and tier.pk > 0 else 0} for tier in sorted(fakes, key=lambda t: t.rank)]
 
