@@ -16,6 +16,7 @@ from accounts.errors import ApplicationError
 from accounts.models import Merchant, Role
 from accounts.services import staff_add, store_create
 from loyalty.checkout import Draft, DraftLine
+from loyalty.models import CustomerMessage
 from loyalty.services import customer_join, points_expire, receipt_commit, receipt_refund
 from loyalty.services.merchants import merchant_setup
 from loyalty.services.program import program_update
@@ -171,6 +172,8 @@ class Command(BaseCommand):
                 receipt_refund(receipt=receipt, data={}, now=when)
         points_expire(now=now)
         tiers_recalculate(now=now, merchant=merchant)
+        # History, not news: the portal keeps these messages, but nobody is emailed about last spring.
+        CustomerMessage.objects.filter(merchant=merchant).update(emailed_at=now)
 
     def _print_logins(self):
         self.stdout.write("Staff logins (password %s): %s" % (PASSWORD, ", ".join(email for email, _r, _n in STAFF)))
