@@ -13,7 +13,8 @@ import hashlib
 import json
 from typing import Callable
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import timezone
 
 from accounts.errors import Conflict, ValidationError
 from accounts.models import Merchant
@@ -44,17 +45,32 @@ def idempotent_call(*, merchant: Merchant, key: str | None, endpoint: str, data,
         raise ValidationError({"Idempotency-Key": [f"Send a key of 1 to {MAX_KEY_LENGTH} characters."]})
     digest = request_hash(endpoint=endpoint, data=data)
     with transaction.atomic():
-        IdempotencyRecord.objects.bulk_create(
-            [IdempotencyRecord(merchant=merchant, key=key, endpoint=endpoint, request_hash=digest)], ignore_conflicts=True
-        )
-        record = IdempotencyRecord.objects.filter(merchant=merchant, key=key).first()
-        if record is None or record.request_hash != digest:
-            raise Conflict("idempotency_key_reused", "This Idempotency-Key was used with a different request.")
-        if record.state == IdempotencyRecord.State.DONE:
-            return record.status_code, record.response, True
+        claimed = _claim(merchant=merchant, key=key, endpoint=endpoint, digest=digest)
+        if claimed is None:
+            record = IdempotencyRecord.objects.filter(merchant=merchant, key=key).first()
+            if record is None or record.request_hash != digest:
+                raise Conflict("idempotency_key_reused", "This Idempotency-Key was used with a different request.")
+            if record.state == IdempotencyRecord.State.DONE:
+                return record.status_code, record.response, True
+            raise Conflict("idempotency_key_in_progress", "A request with this Idempotency-Key is still being processed; retry shortly.")
         status, body = run()
-        IdempotencyRecord.objects.filter(pk=record.pk).update(state=IdempotencyRecord.State.DONE, status_code=status, response=body)
+        IdempotencyRecord.objects.filter(pk=claimed).update(state=IdempotencyRecord.State.DONE, status_code=status, response=body)
     return status, body, False
+
+
+def _claim(*, merchant: Merchant, key: str, endpoint: str, digest: str) -> int | None:
+    """Insert the claim and return its id, or None when the key is already taken (after waiting
+    for a concurrent holder's transaction to end). One round trip on PostgreSQL and SQLite alike."""
+    table = IdempotencyRecord._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (merchant_id, key, endpoint, request_hash, state, created_at) VALUES (%s, %s, %s, %s, %s, %s) "
+            f"ON CONFLICT (merchant_id, key) DO NOTHING RETURNING id",
+            [merchant.pk, key, endpoint, digest, IdempotencyRecord.State.IN_PROGRESS,
+             connection.ops.adapt_datetimefield_value(timezone.now())],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 def idempotency_purge(*, older_than) -> int:

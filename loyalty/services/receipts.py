@@ -96,10 +96,8 @@ def _receipt_write(*, merchant, store, customer, draft, number, cashier, now) ->
     if customer is not None:
         account = account_lock(customer=customer)
         lots = spendable_lots_read(customer=customer, now=now)
-    # Checked first so the usual duplicate gets a clean 409; a race between two tills is caught
-    # by the unique constraint instead.
-    if Receipt.objects.filter(merchant=merchant, store=store, number=number).exists():
-        raise Conflict("receipt_exists", _("Receipt %(number)s was already committed in this store.") % {"number": number})
+    # A number already used in this store is caught by the unique constraint (receipt_commit turns
+    # it into 409 receipt_exists): no read before the insert, and no race between two tills.
     program = merchant.program
     ctx = checkout_context_build(merchant=merchant, program=program, customer=customer, account=account, now=now,
                                  spendable=sum(lot.remaining for lot in lots) if lots is not None else None)
