@@ -4,6 +4,7 @@
 the new balance; a double submit commits once; then returns one line.
 (b) The customer signs in with the emailed code and sees that purchase and return in the history,
 with their reasons and the expiry date of the points.
+(c) A marketer signs in, changes accrual to 7 %, and sees the new economics line.
 Screenshots go to artifacts/screens/ (git-ignored).
 """
 import os
@@ -272,3 +273,42 @@ def test_portal_tier_progress_bar(browser, live_server, shop, language):
     assert gold in ladder
     shot(phone, f"{language}-portal-tier-progress")
     phone.context.close()
+
+
+ECONOMICS = {
+    "en": "7 % accrual at the 50 % redemption rate you have had costs about 3.5 % of revenue.",
+    "ru": "Начисление 7 % при вашей фактической доле списания 50 % стоит около 3,5 % выручки.",
+}
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_marketer_raises_accrual_and_sees_the_new_economics_line(browser, live_server, language):
+    """(c) A marketer signs in, changes accrual to 7 %, and sees what it costs at the merchant's own redemption rate."""
+    from loyalty.services import receipt_commit
+    from tests.factories import draft
+
+    merchant = MerchantFactory(slug="demo", name="Demo Shop", language=language)
+    staff_add(merchant=merchant, email="marketer@demo.test", role=Role.MARKETER, password=PASSWORD, full_name="Marina")
+    # History: 300 welcome points issued, 150 of them spent on a receipt paid wholly in points
+    # (so nothing more is accrued): the measured redemption rate is 50 %.
+    customer = customer_create(merchant, phone="+79991234567")
+    receipt_commit(merchant=merchant, store=merchant.stores.get(code="main"), customer=customer,
+                   draft=draft(("TOY", "1", "150.00"), redeem=150), number="1")
+    page = new_page(browser, live_server, language, width=1366, height=900)
+
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=username]", "marketer@demo.test")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r"/office/$"))
+    page.goto(f"{live_server.url}/office/program/")
+    page.fill("#id_accrual_percent", "7.00")
+    page.click("form:has(#id_accrual_percent) button[type=submit]")
+    page.wait_for_load_state("networkidle")
+
+    economics = page.locator("#economics").inner_text().replace("\u00a0", " ")
+    assert ECONOMICS[language] in economics
+    merchant.program.refresh_from_db()
+    assert str(merchant.program.accrual_percent) == "7.00"
+    shot(page, f"{language}-office-program-7-percent")
