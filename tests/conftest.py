@@ -2,7 +2,8 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
-from tests.factories import MerchantFactory, api_key
+from accounts.models import Role
+from tests.factories import MembershipFactory, MerchantFactory, api_key
 
 
 def pytest_collection_modifyitems(config, items):
@@ -49,3 +50,18 @@ def admin_client(merchant):
 @pytest.fixture
 def is_postgres() -> bool:
     return connection.vendor == "postgresql"
+
+
+@pytest.fixture
+def owner(merchant):
+    return MembershipFactory(merchant=merchant, role=Role.OWNER)
+
+
+@pytest.fixture
+def marketer(merchant):
+    return MembershipFactory(merchant=merchant, role=Role.MARKETER)
+
+
+@pytest.fixture
+def cashier(merchant):
+    return MembershipFactory(merchant=merchant, role=Role.CASHIER)

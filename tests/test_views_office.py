@@ -26,21 +26,6 @@ def client_for(membership) -> Client:
 
 
 @pytest.fixture
-def owner(merchant):
-    return MembershipFactory(merchant=merchant, role=Role.OWNER)
-
-
-@pytest.fixture
-def marketer(merchant):
-    return MembershipFactory(merchant=merchant, role=Role.MARKETER)
-
-
-@pytest.fixture
-def cashier(merchant):
-    return MembershipFactory(merchant=merchant, role=Role.CASHIER)
-
-
-@pytest.fixture
 def customer(merchant):
     return customer_create(merchant, phone="+79991234567", name="Anna Petrova")
 

@@ -4,7 +4,6 @@ from datetime import date, timedelta
 
 import pytest
 from django.core import mail
-from django.test import Client
 from django.utils import timezone
 
 from accounts import sms

@@ -7,11 +7,11 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from accounts.models import AuditEvent, Role
+from accounts.models import AuditEvent
 from loyalty.models import CustomerMessage, PointsAccount, Tier, TierChange
 from loyalty.services import receipt_commit
 from loyalty.services.tiers import tier_create, tier_override_set
-from tests.factories import MembershipFactory, MerchantFactory, customer_create, draft
+from tests.factories import MerchantFactory, customer_create, draft
 
 pytestmark = pytest.mark.django_db
 
@@ -29,21 +29,6 @@ def text_of(response) -> str:
 def buy(merchant, customer, amount, number):
     return receipt_commit(merchant=merchant, store=merchant.stores.get(code="main"), customer=customer,
                           draft=draft(("ITEM", "1", amount)), number=number)
-
-
-@pytest.fixture
-def owner(merchant):
-    return MembershipFactory(merchant=merchant, role=Role.OWNER)
-
-
-@pytest.fixture
-def marketer(merchant):
-    return MembershipFactory(merchant=merchant, role=Role.MARKETER)
-
-
-@pytest.fixture
-def cashier(merchant):
-    return MembershipFactory(merchant=merchant, role=Role.CASHIER)
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from accounts.models import Customer, Merchant, Store
 from accounts.selectors import customer_get, customer_lookup, store_get
 from loyalty import selectors, services
 from loyalty.api import serializers as s
-from loyalty.api.auth import HasAdminScope, HasPosScope
+from loyalty.api.auth import HasAdminScope
 from loyalty.api.idempotency import idempotent_call
 from loyalty.drafts import draft_parse
 from loyalty.services import tiers as tier_services

@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Customer, Merchant, Store
 from accounts.services import customer_create
-from loyalty.models import EntryKind, PointsAccount, Program
+from loyalty.models import EntryKind, PointsAccount
 from loyalty.services.ledger import points_credit
 from loyalty.services.tiers import tier_base
 

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_noop
 from accounts.errors import ApplicationError, ValidationError
 from accounts.models import Customer, User
 from accounts.services import audit_record
-from loyalty.models import EntryKind, Entry, Lot, PointsAccount, Program, Receipt, Refund
+from loyalty.models import EntryKind, Entry, Lot, PointsAccount, Receipt, Refund
 
 
 def account_lock(*, customer: Customer) -> PointsAccount:

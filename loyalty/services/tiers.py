@@ -225,36 +225,29 @@ class _Metrics:
 
     def ctes(self) -> tuple[list[str], list, list[str]]:
         """WITH parts, their params, and the LEFT JOINs onto the accounts table `a`."""
-        ctes, params, joins = [], [], []
         customer = _db_value(Receipt._meta.get_field("customer"), self.customer_id) if self.customer_id is not None else None
+        sources = {
+            # need: (alias prefix, aggregates, table, the customer column, the date column, extra filter)
+            "receipts": ("m", "ROUND(SUM(subtotal - discount - refunded_cost), 2) AS spend, COUNT(*) AS purchases, "
+                              "MAX(subtotal - discount - refunded_cost) AS single",
+                         "loyalty_receipt", "customer_id", "purchased_at", " AND NOT fully_refunded"),
+            "friends": ("f", "COUNT(*) AS friends", "accounts_customer", "referred_by_id", "created_at", ""),
+        }
+        ctes, params, joins = [], [], []
         for since, index in self.windows.items():
-            if "receipts" in self.needs[index]:
-                sql = ("SELECT customer_id, ROUND(SUM(subtotal - discount - refunded_cost), 2) AS spend, COUNT(*) AS purchases, "
-                       "MAX(subtotal - discount - refunded_cost) AS single FROM loyalty_receipt "
-                       "WHERE merchant_id = %s AND customer_id IS NOT NULL AND NOT fully_refunded AND purchased_at <= %s")
-                cte_params = [self.merchant.pk, _stamp(self.now)]
+            for need in sorted(self.needs[index]):
+                prefix, aggregates, table, who, when, extra = sources[need]
+                sql = (f"SELECT {who} AS customer_id, {aggregates} FROM {table} "
+                       f"WHERE merchant_id = %s AND {who} IS NOT NULL AND {when} <= %s{extra}")
+                params += [self.merchant.pk, _stamp(self.now)]
                 if since is not None:
-                    sql += " AND purchased_at >= %s"
-                    cte_params.append(_stamp(since))
+                    sql += f" AND {when} >= %s"
+                    params.append(_stamp(since))
                 if customer is not None:
-                    sql += " AND customer_id = %s"
-                    cte_params.append(customer)
-                ctes.append(f"m{index} AS ({sql} GROUP BY customer_id)")
-                params += cte_params
-                joins.append(f"LEFT JOIN m{index} ON m{index}.customer_id = a.customer_id")
-            if "friends" in self.needs[index]:
-                sql = ("SELECT referred_by_id AS customer_id, COUNT(*) AS friends FROM accounts_customer "
-                       "WHERE merchant_id = %s AND referred_by_id IS NOT NULL AND created_at <= %s")
-                cte_params = [self.merchant.pk, _stamp(self.now)]
-                if since is not None:
-                    sql += " AND created_at >= %s"
-                    cte_params.append(_stamp(since))
-                if customer is not None:
-                    sql += " AND referred_by_id = %s"
-                    cte_params.append(customer)
-                ctes.append(f"f{index} AS ({sql} GROUP BY referred_by_id)")
-                params += cte_params
-                joins.append(f"LEFT JOIN f{index} ON f{index}.customer_id = a.customer_id")
+                    sql += f" AND {who} = %s"
+                    params.append(customer)
+                ctes.append(f"{prefix}{index} AS ({sql} GROUP BY {who})")
+                joins.append(f"LEFT JOIN {prefix}{index} ON {prefix}{index}.customer_id = a.customer_id")
         return ctes, params, joins
 
 
