@@ -242,3 +242,11 @@ def test_api_tiers_of_another_merchant_are_unreachable(admin_client, merchant):
     assert admin_client.delete("/api/v1/tiers/secret").status_code == 404
     assert Tier.objects.filter(merchant=other, code="secret").exists()
     assert Receipt.objects.count() == 0
+
+
+def test_receipt_from_a_till_whose_clock_runs_ahead_still_earns_the_upgrade(merchant):
+    gold_and_platinum(merchant)
+    customer = customer_create(merchant)
+    receipt_commit(merchant=merchant, store=merchant.stores.get(code="main"), customer=customer,
+                   draft=draft(("ITEM", "1", "10000.00"), purchased_at=timezone.now() + timedelta(minutes=2)), number="1")
+    assert tier_code(merchant, customer) == "gold"

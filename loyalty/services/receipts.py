@@ -154,7 +154,8 @@ def _receipt_write(*, merchant, store, customer, draft, number, cashier, now) ->
                     at=draft.purchased_at, ttl_days=program.points_ttl_days, pending_days=program.pending_days, receipt=receipt,
                 )
         # The crossing receipt is priced at the old tier; the upgrade applies from the next one.
-        tier_upgrade_after_commit(customer=customer, account=account, now=now)
+        # A till whose clock runs a little ahead still counts this receipt.
+        tier_upgrade_after_commit(customer=customer, account=account, now=max(now, draft.purchased_at))
     return receipt, calc
 
 
