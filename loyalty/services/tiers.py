@@ -463,15 +463,16 @@ def _apply_targets(*, merchant: Merchant, tiers: list[Tier], now: datetime, reas
         rows = cursor.rowcount
         if rows:
             _messages_for_run(merchant=merchant, tiers=tiers, now=now, reasons=run_reasons)
+            # UPDATE … FROM joins the run's changes once (PostgreSQL and SQLite 3.33+ alike); a correlated
+            # subquery per account could be planned as a scan per row over a table this run just filled.
             cursor.execute(
                 f"""
-                UPDATE loyalty_pointsaccount SET tier_since = %s, tier_id = (
-                    SELECT tc.to_tier_id FROM loyalty_tierchange tc
-                    WHERE tc.merchant_id = %s AND tc.at = %s AND tc.reason IN ({in_reasons}) AND tc.customer_id = loyalty_pointsaccount.customer_id)
-                WHERE merchant_id = %s AND customer_id IN (
-                    SELECT customer_id FROM loyalty_tierchange WHERE merchant_id = %s AND at = %s AND reason IN ({in_reasons}))
+                UPDATE loyalty_pointsaccount SET tier_since = %s, tier_id = tc.to_tier_id
+                FROM loyalty_tierchange tc
+                WHERE loyalty_pointsaccount.merchant_id = %s AND tc.merchant_id = %s AND tc.at = %s
+                  AND tc.reason IN ({in_reasons}) AND tc.customer_id = loyalty_pointsaccount.customer_id
                 """,
-                [stamp, merchant.pk, stamp, *run_reasons, merchant.pk, merchant.pk, stamp, *run_reasons],
+                [stamp, merchant.pk, merchant.pk, stamp, *run_reasons],
             )
     return rows
 
@@ -481,7 +482,7 @@ def _messages_for_run(*, merchant: Merchant, tiers: list[Tier], now: datetime, r
     for tier in tiers:
         changes = TierChange.objects.filter(merchant=merchant, at=now, reason__in=reasons, to_tier=tier)
         up = changes.filter(Q(from_tier__isnull=True) | Q(from_tier__rank__lt=tier.rank))
-        down = changes.exclude(pk__in=up.values("pk"))
+        down = changes.filter(from_tier__isnull=False, from_tier__rank__gte=tier.rank)
         for subset, upgrade in ((up, True), (down, False)):
             title, body = _change_message(merchant=merchant, to_name=tier.name, upgrade=upgrade)
             sql, params = subset.values_list("customer_id").query.sql_with_params()
