@@ -860,8 +860,8 @@ def parse_args(argv=None):
     parser.add_argument("--hot-duration", type=float)
     parser.add_argument("--inproc-threads", type=int, default=8)
     parser.add_argument("--samples", type=int, help="sequential requests for latency phases (default 1000)")
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (default 4)")
-    parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker (default 4)")
+    parser.add_argument("--workers", type=int, default=5, help="gunicorn workers (default 5: 2 × cores + 1)")
+    parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker (default 1: the work is CPU-bound, threads share the GIL)")
     parser.add_argument("--pgbench-scale", type=int, default=10)
     parser.add_argument("--app-dir", help="serve and import the application from this directory instead of the repository "
                                           "(e.g. `git archive HEAD | tar -x -C /tmp/app` to bench the last commit)")
