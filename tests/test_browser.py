@@ -63,6 +63,15 @@ def shot(page, name: str) -> None:
     page.screenshot(path=str(SCREENS / f"{name}.png"), full_page=True)
 
 
+def sign_in(page, live_server, email: str, *, lands_at: str) -> None:
+    """Staff sign in through the login form and land on their screen."""
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=username]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form:has(input[name=password]) button[type=submit]")
+    page.wait_for_url(re.compile(rf"/{lands_at}/$"))
+
+
 @pytest.fixture
 def shop(db):
     """The demo merchant with a cashier and a customer holding the 300-point welcome bonus."""
@@ -82,11 +91,7 @@ def test_cashier_sale_and_return_then_customer_sees_history(browser, live_server
     page = new_page(browser, live_server, language, width=1366, height=768)
 
     # (a) The cashier signs in and lands at the counter with the search box focused.
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=username]", "cashier@demo.test")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r"/counter/$"))
+    sign_in(page, live_server, "cashier@demo.test", lands_at="counter")
     assert page.evaluate("document.activeElement.id") == "q-big"
     shot(page, f"{language}-counter-1-search")
 
@@ -177,11 +182,7 @@ def test_every_counter_and_portal_screen_renders(browser, live_server, shop, lan
     receipt_refund(receipt=receipt, data={"lines": [{"sku": "A1", "quantity": "1"}]})
 
     page = new_page(browser, live_server, language, width=1366, height=768)
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=username]", "cashier@demo.test")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r"/counter/$"))
+    sign_in(page, live_server, "cashier@demo.test", lands_at="counter")
     counter_pages = {
         "home-not-found-join": "/counter/?q=8+912+000+11+22",
         "home-not-found": "/counter/?q=hello",
@@ -297,11 +298,7 @@ def test_marketer_raises_accrual_and_sees_the_new_economics_line(browser, live_s
                    draft=draft(("TOY", "1", "150.00"), redeem=150), number="1")
     page = new_page(browser, live_server, language, width=1366, height=900)
 
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=username]", "marketer@demo.test")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r"/office/$"))
+    sign_in(page, live_server, "marketer@demo.test", lands_at="office")
     page.goto(f"{live_server.url}/office/program/")
     page.fill("#id_accrual_percent", "7.00")
     page.click("form:has(#id_accrual_percent) button[type=submit]")
