@@ -19,11 +19,20 @@ def store_list(*, merchant: Merchant) -> QuerySet[Store]:
     return Store.objects.filter(merchant=merchant).order_by("code")
 
 
+def uuid_parse(value) -> uuid.UUID | None:
+    """An id from a URL or a request body as a UUID; None when it is not one (the caller answers 404)."""
+    if isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(str(value))
+    except (ValueError, TypeError, AttributeError):
+        return None
+
+
 def customer_get(*, merchant: Merchant, customer_id) -> Customer | None:
     """The merchant's customer with this id; None for another merchant's id or a malformed one."""
-    try:
-        uid = customer_id if isinstance(customer_id, uuid.UUID) else uuid.UUID(str(customer_id))
-    except (ValueError, TypeError, AttributeError):
+    uid = uuid_parse(customer_id)
+    if uid is None:
         return None
     return Customer.objects.filter(merchant=merchant, pk=uid).first()
 

@@ -75,8 +75,9 @@ class PointsAccount(models.Model):
         return f"Points of {self.customer_id}"
 
     @property
-    def effective_tier_id(self):
-        return self.override_tier_id or self.tier_id
+    def effective_tier(self):
+        """The tier the customer is in now: a staff override while it lasts, else the recorded tier."""
+        return self.override_tier if self.override_tier_id else self.tier
 
 
 class EntryKind(models.TextChoices):

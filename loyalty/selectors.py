@@ -4,14 +4,13 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date
-from zoneinfo import ZoneInfo
-
-import uuid
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Max, Prefetch, Q, QuerySet, Sum
 
 from accounts.models import Customer, Merchant
+from accounts.selectors import uuid_parse
 from loyalty.models import Entry, IdempotencyRecord, Lot, PointsAccount, Program, Receipt, ReceiptLine, Tier
 
 
@@ -69,7 +68,7 @@ def customer_summary_get(*, merchant: Merchant, customer: Customer, now) -> Cust
     aggregate only when the next tier needs it. The read shape of every API customer."""
     account = PointsAccount.objects.filter(merchant=merchant, customer=customer).select_related("tier", "override_tier").first()
     debt = account.debt if account is not None else 0
-    tier = (account.override_tier if account.override_tier_id else account.tier) if account is not None else None
+    tier = account.effective_tier if account is not None else None
     active = pending = 0
     expiring_rows = []
     for remaining, is_pending, expires_at in Lot.objects.filter(merchant=merchant, customer=customer, remaining__gt=0).values_list(
@@ -94,9 +93,8 @@ def entry_list(*, merchant: Merchant, customer: Customer) -> QuerySet[Entry]:
 
 
 def receipt_get(*, merchant: Merchant, receipt_id) -> Receipt | None:
-    try:
-        uid = receipt_id if isinstance(receipt_id, uuid.UUID) else uuid.UUID(str(receipt_id))
-    except (ValueError, TypeError, AttributeError):
+    uid = uuid_parse(receipt_id)
+    if uid is None:
         return None
     return (
         Receipt.objects.filter(merchant=merchant, pk=uid)
@@ -128,9 +126,7 @@ def tier_list(*, merchant: Merchant) -> QuerySet[Tier]:
 def customer_tier_get(*, merchant: Merchant, customer: Customer) -> Tier | None:
     """The tier the customer is in now: a staff override while it lasts, else the recorded tier."""
     account = PointsAccount.objects.filter(merchant=merchant, customer=customer).select_related("tier", "override_tier").first()
-    if account is None:
-        return None
-    return account.override_tier if account.override_tier_id else account.tier
+    return account.effective_tier if account is not None else None
 
 
 def customer_metrics(*, merchant: Merchant, customer: Customer, since, now, only=None) -> dict:
@@ -234,9 +230,7 @@ def customer_tier_panel(*, merchant: Merchant, customer: Customer, now) -> dict:
     """What a screen shows about a customer's tier: the account (override and its end), the effective
     tier, the progress to the next one (with the next tier's threshold and window), and the program."""
     account = customer_account_get(merchant=merchant, customer=customer)
-    tier = None
-    if account is not None:
-        tier = account.override_tier if account.override_tier_id else account.tier
+    tier = account.effective_tier if account is not None else None
     progress = tier_progress_get(merchant=merchant, customer=customer, tier=tier, now=now)
     if progress["next"]:
         following = Tier.objects.filter(merchant=merchant, code=progress["next"]["code"]).first()

@@ -16,7 +16,7 @@ from loyalty.drafts import _decimal_field
 from loyalty.models import Entry, EntryKind, Lot, PointsAccount, Program, Receipt, ReceiptLine, Refund, RefundLine
 from loyalty.money import money_quantize
 from loyalty.services.ledger import account_lock, points_credit, points_debit, points_take_back, spendable_lots_read, spendable_points
-from loyalty.services.tiers import tier_effective, tier_rules, tier_upgrade_after_commit
+from loyalty.services.tiers import tier_rules, tier_upgrade_after_commit
 
 ZERO = Decimal("0")
 
@@ -38,7 +38,7 @@ def checkout_context_build(*, merchant: Merchant, program: Program, customer: Cu
         has_customer=customer is not None,
         spendable_points=(spendable - debt) if customer is not None else 0,
         debt=debt,
-        tier=tier_rules(tier_effective(account=account)),
+        tier=tier_rules(account.effective_tier if account is not None else None),
     )
 
 

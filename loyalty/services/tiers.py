@@ -317,11 +317,6 @@ def tier_rules(tier: Tier | None) -> TierRules | None:
                      max_redeem_percent=tier.max_redeem_percent, discount_percent=tier.discount_percent)
 
 
-def tier_effective(*, account: PointsAccount | None) -> Tier | None:
-    if account is None:
-        return None
-    return account.override_tier if account.override_tier_id else account.tier
-
 
 # ---------------------------------------------------------------- definitions
 
@@ -383,7 +378,7 @@ def _change_message(*, merchant: Merchant, to_name: str, upgrade: bool) -> tuple
 def tier_record_change(*, customer: Customer, account: PointsAccount, to_tier: Tier | None, reason: str, now: datetime,
                        staff: User | None = None, note: str = "") -> TierChange:
     """Record one customer's change, tell them in the portal, and email them if they consented."""
-    from_tier = tier_effective(account=account)
+    from_tier = account.effective_tier
     change = TierChange.objects.create(
         merchant_id=customer.merchant_id, customer=customer, from_tier=from_tier, to_tier=to_tier,
         from_name=from_tier.name if from_tier else "", to_name=to_tier.name if to_tier else "",
@@ -490,7 +485,7 @@ def _messages_for_run(*, merchant: Merchant, tiers: list[Tier], now: datetime, r
                 cursor.execute(
                     f"INSERT INTO loyalty_customermessage (merchant_id, customer_id, title, body, at) "
                     f"SELECT %s, s.customer_id, %s, %s, %s FROM ({sql}) s",
-                    [merchant.pk, title, body, connection.ops.adapt_datetimefield_value(now), *params],
+                    [merchant.pk, title, body, _stamp(now), *params],
                 )
     transaction.on_commit(lambda: _enqueue_pending_emails(merchant_id=merchant.pk, at=now))
 
