@@ -5,6 +5,7 @@ from django.db.models import Q, QuerySet
 
 from accounts.models import ApiKey, AuditEvent, Customer, Membership, Merchant, Store
 from accounts.phones import phone_normalize
+from accounts.search import search_terms
 
 
 def merchant_get(*, slug: str) -> Merchant | None:
@@ -114,8 +115,9 @@ def customer_search(
     """Customers for the back-office list, newest first, by search text and filters.
 
     A phone in any format, a full card number or a referral code finds that one customer
-    (exactly, through the unique indexes); other text matches the start of a card number or a
-    part of the name. Ordered by (created_at, id) descending so pages can be read by keyset.
+    (exactly, through the unique indexes); digits match the start of a card number or a part of
+    the phone; other text matches customers whose name or email holds every word, in any letter
+    case and alphabet (Customer.search_text). Ordered by (created_at, id) descending so pages can be read by keyset.
     """
     qs = Customer.objects.filter(merchant=merchant)
     text = (q or "").strip()
@@ -128,7 +130,11 @@ def customer_search(
             if digits and len(digits) == len(text.replace(" ", "")):
                 qs = qs.filter(Q(card_number__startswith=digits) | Q(phone__contains=digits))
             else:
-                qs = qs.filter(Q(name__icontains=text) | Q(email__iexact=text))
+                terms = search_terms(text)
+                for term in terms:
+                    qs = qs.filter(search_text__contains=term)
+                if not terms:
+                    qs = qs.none()
     if store_code:
         qs = qs.filter(joined_store__code=store_code)
     if joined_since is not None:

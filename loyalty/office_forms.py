@@ -2,9 +2,10 @@
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import ApiScope, Role
+from accounts.models import ApiScope, Gender, Role
 
 
 class ProgramForm(forms.Form):
@@ -101,3 +102,32 @@ class ApiKeyForm(forms.Form):
     def __init__(self, *args, stores=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["store"].choices = [("", _("Any store"))] + [(s.code, s.name) for s in stores]
+
+
+class CustomerEditForm(forms.Form):
+    """A customer's profile as staff edit it, in the back-office and at the counter (accounts.services.customer_edit)."""
+
+    name = forms.CharField(label=_("Name"), max_length=200, required=False)
+    phone = forms.CharField(label=_("Phone"), max_length=40,
+                            help_text=_("Any format; another customer's number is refused."),
+                            widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel", "autocomplete": "off"}))
+    email = forms.EmailField(label=_("Email"), required=False, widget=forms.EmailInput(attrs={"autocomplete": "off"}))
+    birthday = forms.DateField(label=_("Birthday"), required=False,
+                               widget=forms.DateInput(attrs={"type": "date", "min": "1900-01-01"}, format="%Y-%m-%d"))
+    gender = forms.ChoiceField(label=_("Gender"), required=False, choices=[("", _("Not stated"))] + list(Gender.choices))
+    language = forms.ChoiceField(label=_("Language"), required=False,
+                                 choices=[("", _("The shop's language"))] + [(code, name) for code, name in settings.LANGUAGES])
+    consent_email = forms.BooleanField(label=_("Offers by email"), required=False)
+    consent_sms = forms.BooleanField(label=_("Offers by SMS"), required=False)
+    consent_push = forms.BooleanField(label=_("Notifications in the portal"), required=False)
+
+    @classmethod
+    def for_customer(cls, customer, data=None):
+        from accounts.phones import phone_display
+
+        initial = {
+            "name": customer.name, "phone": phone_display(customer.phone), "email": customer.email, "birthday": customer.birthday,
+            "gender": customer.gender, "language": customer.language, "consent_email": customer.consent_email,
+            "consent_sms": customer.consent_sms, "consent_push": customer.consent_push,
+        }
+        return cls(data, initial=initial, prefix="profile")

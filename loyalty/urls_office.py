@@ -11,6 +11,7 @@ urlpatterns = [
     path("customers/", office.customer_list, name="customers"),
     path("customers/<uuid:customer_id>/", office.customer_detail, name="customer"),
     path("customers/<uuid:customer_id>/adjust/", office.customer_adjust, name="customer_adjust"),
+    path("customers/<uuid:customer_id>/profile/", office.customer_profile_edit, name="customer_profile"),
     path("customers/<uuid:customer_id>/tier/", office_tiers.customer_tier_override, name="customer_tier_override"),
     path("customers/<uuid:customer_id>/tier/end/", office_tiers.customer_tier_override_end, name="customer_tier_override_end"),
     path("receipts/", office.receipt_list, name="receipts"),

@@ -22,6 +22,7 @@ from loyalty import office_selectors, reports, selectors
 from loyalty.office_forms import (
     AdjustForm,
     ApiKeyForm,
+    CustomerEditForm,
     CustomerFilterForm,
     InviteForm,
     ProgramForm,
@@ -154,7 +155,7 @@ def _customer_or_404(request, customer_id):
     return customer
 
 
-def _customer_page(request, customer, adjust_form, status=200, tier_override_form=None, tier_end_form=None):
+def _customer_page(request, customer, adjust_form, status=200, tier_override_form=None, tier_end_form=None, edit_form=None):
     from loyalty.views.office_tiers import customer_tier_context
 
     merchant = request.merchant
@@ -169,6 +170,7 @@ def _customer_page(request, customer, adjust_form, status=200, tier_override_for
         "page": entries,
         "receipts": office_selectors.receipt_list_with_lines(merchant=merchant, customer=customer),
         "adjust_form": adjust_form,
+        "edit_form": edit_form or CustomerEditForm.for_customer(customer),
         "section": "customers",
         **customer_tier_context(request, customer, tier_override_form, tier_end_form),
     }
@@ -199,6 +201,23 @@ def customer_adjust(request, customer_id):
             messages.success(request, _("Adjusted by %(points)+d points.") % {"points": entry.points})
             return redirect("office:customer", customer_id=customer.pk)
     return _customer_page(request, customer, form, status=400)
+
+
+@office
+@require_POST
+def customer_profile_edit(request, customer_id):
+    """Staff change the customer's profile (phone, name, email, birthday, gender, language, consents); audited."""
+    customer = _customer_or_404(request, customer_id)
+    form = CustomerEditForm.for_customer(customer, request.POST)
+    if form.is_valid():
+        try:
+            account_services.customer_edit(customer=customer, actor=request.user, data=form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("Profile saved."))
+            return redirect("office:customer", customer_id=customer.pk)
+    return _customer_page(request, customer, AdjustForm(), status=400, edit_form=form)
 
 
 # ---------- Receipts ----------

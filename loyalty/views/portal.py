@@ -215,7 +215,7 @@ def portal_profile(request, merchant):
         else:
             response = redirect(f"{request.path}?saved=1")
             return _with_language(response, data["language"])
-    return _render(request, "portal/profile.html", {"form": form, "saved": saved, "phone": phone_display(customer.phone)},
+    return _render(request, "portal/profile.html", {"form": form, "saved": saved, "phone": phone_display(customer.phone), "birthday_locked": locked},
                    status=422 if form.errors else 200)
 
 
