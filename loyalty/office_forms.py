@@ -131,3 +131,12 @@ class CustomerEditForm(forms.Form):
             "consent_sms": customer.consent_sms, "consent_push": customer.consent_push,
         }
         return cls(data, initial=initial, prefix="profile")
+
+
+class ProgramPageForm(forms.Form):
+    body = forms.CharField(
+        label=_("Text"), required=False, max_length=50_000,
+        widget=forms.Textarea(attrs={"rows": 22, "spellcheck": "true"}),
+        help_text=_("Plain text. An empty line starts a new paragraph; # starts a heading, - a list item, **bold** is bold. "
+                    "HTML is shown as typed. Leave empty to show the summary of the program's settings."),
+    )

@@ -239,3 +239,10 @@ def customer_tier_panel(*, merchant: Merchant, customer: Customer, now) -> dict:
             if progress["nearest"]:
                 progress["threshold"] = following.entry.get(progress["nearest"])
     return {"tier_account": account, "tier": tier, "tier_progress": progress, "program": program_get(merchant=merchant)}
+
+
+def program_page_get(*, merchant: Merchant, kind: str):
+    """The merchant's page of this kind (rules, privacy), or None while they have not written one."""
+    from loyalty.models import ProgramPage
+
+    return ProgramPage.objects.filter(merchant=merchant, kind=kind).select_related("updated_by").first()

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", office.dashboard, name="dashboard"),
     path("program/", office.program_edit, name="program"),
     path("program/economics/", office.program_economics, name="program_economics"),
+    path("program/pages/<slug:kind>/", office.program_page_edit, name="program_page"),
     path("customers/", office.customer_list, name="customers"),
     path("customers/<uuid:customer_id>/", office.customer_detail, name="customer"),
     path("customers/<uuid:customer_id>/adjust/", office.customer_adjust, name="customer_adjust"),

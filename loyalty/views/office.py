@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -26,6 +27,7 @@ from loyalty.office_forms import (
     CustomerFilterForm,
     InviteForm,
     ProgramForm,
+    ProgramPageForm,
     ReceiptFilterForm,
     RoleForm,
     StoreForm,
@@ -121,6 +123,35 @@ def program_economics(request):
         accrual = selectors.program_get(merchant=request.merchant).accrual_percent
     economics = reports.economics_get(merchant=request.merchant, accrual_percent=accrual)
     return render(request, "office/partials/_economics.html", {"economics": economics})
+
+
+@office
+def program_page_edit(request, kind):
+    """The text of the program rules or the privacy policy, as the portal shows it at /my/<slug>/<kind>/."""
+    from loyalty.documents import page_default, page_render
+    from loyalty.models import ProgramPage
+    from loyalty.services.pages import program_page_save
+
+    if kind not in ProgramPage.Kind.values:
+        raise Http404
+    merchant = request.merchant
+    page = selectors.program_page_get(merchant=merchant, kind=kind)
+    form = ProgramPageForm(request.POST or None, initial={"body": page.body if page else ""})
+    if request.method == "POST" and form.is_valid():
+        try:
+            program_page_save(merchant=merchant, kind=kind, body=form.cleaned_data["body"], actor=request.user)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("Published. Customers see the new text at once."))
+            return redirect("office:program_page", kind=kind)
+    written = page is not None and bool(page.body)
+    body = page.body if written else page_default(kind=kind, merchant=merchant, program=selectors.program_get(merchant=merchant))
+    return render(request, "office/program_page.html", {
+        "form": form, "kind": kind, "kinds": ProgramPage.Kind.choices, "title": ProgramPage.Kind(kind).label,
+        "page": page, "written": written, "preview": page_render(body), "section": "program",
+        "public_url": reverse(f"portal:{kind}", kwargs={"merchant_slug": merchant.slug}),
+    }, status=400 if form.errors else 200)
 
 
 # ---------- Customers ----------

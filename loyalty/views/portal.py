@@ -219,6 +219,30 @@ def portal_profile(request, merchant):
                    status=422 if form.errors else 200)
 
 
+def _program_page(request, merchant, kind: str):
+    from loyalty.documents import page_default, page_render
+    from loyalty.models import ProgramPage
+
+    page = selectors.program_page_get(merchant=merchant, kind=kind)
+    written = page is not None and bool(page.body)
+    body = page.body if written else page_default(kind=kind, merchant=merchant, program=selectors.program_get(merchant=merchant))
+    return _render(request, "portal/page.html", {
+        "kind": kind, "title": ProgramPage.Kind(kind).label, "html": page_render(body), "written": written, "page": page,
+    })
+
+
+@portal_view(signed_in=False)
+def portal_rules(request, merchant):
+    """The program rules, public: the join form's consent links here."""
+    return _program_page(request, merchant, "rules")
+
+
+@portal_view(signed_in=False)
+def portal_privacy(request, merchant):
+    """The privacy policy, public: the join form's consent links here."""
+    return _program_page(request, merchant, "privacy")
+
+
 @require_POST
 @portal_view(signed_in=False)
 def portal_logout(request, merchant):
