@@ -310,6 +310,29 @@ def tier_base(*, merchant: Merchant, tiers: list[Tier] | None = None) -> Tier | 
     return next((tier for tier in tiers if not tier.entry), None)
 
 
+def tier_start_conflict(*, merchant: Merchant, data: dict, tier: Tier | None = None) -> Tier | None:
+    """The start tier a proposed tier without entry conditions would sit above, else None.
+
+    A customer is in the highest tier they qualify for, so a tier without entry conditions above
+    the start tier takes every customer and leaves the start tier empty. The back-office editor
+    refuses that; below the start tier it is the way to add a new start tier (API.md: rank 0).
+    """
+    entry = data.get("entry", tier.entry if tier is not None else {})
+    rank = data.get("rank", tier.rank if tier is not None else None)
+    if entry or rank is None:
+        return None
+    others = Tier.objects.filter(merchant=merchant, entry={}, rank__lt=rank).order_by("rank")
+    if tier is not None:
+        others = others.exclude(pk=tier.pk)
+    return others.first()
+
+
+def tier_starts_shadowed(*, merchant: Merchant) -> list[Tier]:
+    """Tiers without entry conditions that a higher one without conditions leaves empty (lowest first)."""
+    open_tiers = list(Tier.objects.filter(merchant=merchant, entry={}).order_by("rank"))
+    return open_tiers[:-1]
+
+
 def tier_rules(tier: Tier | None) -> TierRules | None:
     if tier is None:
         return None
