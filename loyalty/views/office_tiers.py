@@ -60,6 +60,15 @@ def tier_list(request):
 
 # ---------- Create and edit, with the preview ----------
 
+def _service_accepts(request, form: TierForm, tier: Tier | None) -> bool:
+    """Whether the service finds the fields valid; its errors go beside them (and the save then reports them again)."""
+    try:
+        tier_services.tier_validate(merchant=request.merchant, data=form.tier_data(), tier=tier)
+    except ValidationError:
+        return False
+    return True
+
+
 def _refuse_second_start(request, form: TierForm, tier: Tier | None) -> bool:
     """Put the error beside the entry conditions when the tier would be a second start tier above the first."""
     start = tier_services.tier_start_conflict(merchant=request.merchant, data=form.tier_data(), tier=tier)
@@ -113,7 +122,7 @@ def _tier_form_page(request, *, tier: Tier | None):
         if form.is_valid():
             if previewing:
                 preview = _preview(request, form, tier)
-            elif _refuse_second_start(request, form, tier):
+            elif _service_accepts(request, form, tier) and _refuse_second_start(request, form, tier):
                 pass
             else:
                 try:
