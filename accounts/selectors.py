@@ -97,11 +97,43 @@ def api_key_get(*, merchant: Merchant, key_id) -> ApiKey | None:
     return ApiKey.objects.filter(merchant=merchant, pk=pk).select_related("merchant").first()
 
 
-def audit_list(*, merchant: Merchant, action_prefix: str = "") -> QuerySet[AuditEvent]:
+def audit_list(*, merchant: Merchant, action_prefix: str = "", action: str = "", actor_id: int | None = None,
+               system: bool = False, since=None, until=None) -> QuerySet[AuditEvent]:
+    """The merchant's audit events, newest first: by action, by staff member (or `system`: no one), and
+    `since`/`until` (aware datetimes, until exclusive)."""
     qs = AuditEvent.objects.filter(merchant=merchant).select_related("actor")
     if action_prefix:
         qs = qs.filter(action__startswith=action_prefix)
+    if action:
+        qs = qs.filter(action=action)
+    if system:
+        qs = qs.filter(actor__isnull=True)
+    elif actor_id is not None:
+        qs = qs.filter(actor_id=actor_id)
+    if since is not None:
+        qs = qs.filter(at__gte=since)
+    if until is not None:
+        qs = qs.filter(at__lt=until)
     return qs.order_by("-at", "-id")
+
+
+def audit_customers_for(*, merchant: Merchant, events) -> dict:
+    """The customers a page of audit events is about, by id (as text) and by phone, in one query."""
+    ids, phones = set(), set()
+    for event in events:
+        data = event.data if isinstance(event.data, dict) else {}
+        uid = uuid_parse(data.get("customer")) if data.get("customer") else None
+        if uid is not None:
+            ids.add(uid)
+        if event.target.startswith("+"):
+            phones.add(event.target)
+    if not ids and not phones:
+        return {}
+    found = {}
+    for customer in Customer.objects.filter(merchant=merchant).filter(Q(pk__in=ids) | Q(phone__in=phones)):
+        found[str(customer.pk)] = customer
+        found[customer.phone] = customer
+    return found
 
 
 def customer_search(

@@ -1,4 +1,5 @@
 """Input shape for the back-office forms; validation of business rules stays in the services."""
+from datetime import date
 from decimal import Decimal
 
 from django import forms
@@ -140,3 +141,37 @@ class ProgramPageForm(forms.Form):
         help_text=_("Plain text. An empty line starts a new paragraph; # starts a heading, - a list item, **bold** is bold. "
                     "HTML is shown as typed. Leave empty to show the summary of the program's settings."),
     )
+
+
+EARLIEST_DATE = date(2000, 1, 1)
+LATEST_DATE = date(2100, 12, 31)
+
+
+class BoundedDateField(forms.DateField):
+    """A date a person can mean in a filter: 2000 to 2100. 9999-12-31 is bad input, not a query."""
+
+    widget = forms.DateInput(attrs={"type": "date", "min": EARLIEST_DATE.isoformat(), "max": LATEST_DATE.isoformat()})
+
+    def validate(self, value):
+        super().validate(value)
+        if value is not None and not (EARLIEST_DATE <= value <= LATEST_DATE):
+            raise forms.ValidationError(_("Enter a date between 2000 and 2100."), code="out_of_range")
+
+
+class AuditFilterForm(forms.Form):
+    action = forms.ChoiceField(label=_("What"), required=False)
+    actor = forms.ChoiceField(label=_("Who"), required=False)
+    date_from = BoundedDateField(label=_("From"), required=False)
+    date_to = BoundedDateField(label=_("To"), required=False)
+
+    def __init__(self, *args, actions=(), staff=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["action"].choices = [("", _("Everything"))] + [(code, label) for code, label in actions]
+        self.fields["actor"].choices = [("", _("Anyone")), ("system", _("System"))] + [
+            (str(member.user_id), str(member.user)) for member in staff]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            self.add_error("date_to", _("The end date is before the start date."))
+        return data

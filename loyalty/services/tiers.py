@@ -349,7 +349,7 @@ def tier_create(*, merchant: Merchant, data, actor: User | None = None) -> Tier:
     clean = tier_validate(merchant=merchant, data=data)
     clean.setdefault("entry", {})
     tier = Tier.objects.create(merchant=merchant, **clean)
-    audit_record(merchant=merchant, actor=actor, action="tier.created", target=tier.code, data={"rank": tier.rank})
+    audit_record(merchant=merchant, actor=actor, action="tier.created", target=tier.code, data={"rank": tier.rank, "name": tier.name})
     return tier
 
 
@@ -360,10 +360,14 @@ def tier_update(*, tier: Tier, data, actor: User | None = None) -> Tier:
     if clean.get("entry") and not tier.entry:
         if not Tier.objects.filter(merchant=tier.merchant, entry={}).exclude(pk=tier.pk).exists():
             raise ValidationError({"entry": [_("This is the only tier without entry conditions; new customers need one to start in.")]})
+    def plain(value):
+        return str(value) if isinstance(value, Decimal) else value
+
+    changes = {key: [plain(getattr(tier, key)), plain(value)] for key, value in clean.items() if plain(getattr(tier, key)) != plain(value)}
     for key, value in clean.items():
         setattr(tier, key, value)
     tier.save()
-    audit_record(merchant=tier.merchant, actor=actor, action="tier.updated", target=tier.code, data={k: str(v) for k, v in clean.items()})
+    audit_record(merchant=tier.merchant, actor=actor, action="tier.updated", target=tier.code, data={"name": tier.name, "changes": changes})
     return tier
 
 
@@ -383,7 +387,7 @@ def tier_delete(*, tier: Tier, actor: User | None = None, now: datetime | None =
     moved = _apply_targets(
         merchant=merchant, in_tier=tier, tiers=tiers, now=now, reason=TierChange.Reason.TIER_DELETED, from_name_fallback=tier.name,
     )
-    audit_record(merchant=merchant, actor=actor, action="tier.deleted", target=tier.code, data={"moved": moved})
+    audit_record(merchant=merchant, actor=actor, action="tier.deleted", target=tier.code, data={"moved": moved, "name": tier.name})
     tier.delete()
     return moved
 
@@ -585,7 +589,8 @@ def tier_override_set(*, customer: Customer, tier: Tier | None, until: datetime 
     account.override_reason = reason if tier else ""
     account.save(update_fields=["override_tier", "override_until", "override_reason"])
     audit_record(merchant=customer.merchant, actor=staff, action="tier.override", target=customer.phone, reason=reason,
-                 data={"tier": tier.code if tier else None, "until": until.isoformat() if until else None})
+                 data={"tier": tier.code if tier else None, "until": until.isoformat() if until else None, "customer": str(customer.pk),
+                       "tier_name": tier.name if tier else None})
     return account
 
 

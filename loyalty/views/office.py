@@ -11,7 +11,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts import selectors as account_selectors
@@ -23,6 +22,7 @@ from loyalty import office_selectors, reports, selectors
 from loyalty.office_forms import (
     AdjustForm,
     ApiKeyForm,
+    AuditFilterForm,
     CustomerEditForm,
     CustomerFilterForm,
     InviteForm,
@@ -38,22 +38,6 @@ from loyalty.services import points_adjust, program_update
 office = staff_required(*OFFICE_ROLES)
 owner_only = staff_required(Role.OWNER)
 
-AUDIT_LABELS = {
-    "program.updated": gettext_lazy("Program settings changed"),
-    "points.adjusted": gettext_lazy("Points adjusted"),
-    "staff.added": gettext_lazy("Staff invited"),
-    "staff.role_changed": gettext_lazy("Staff role changed"),
-    "staff.deactivated": gettext_lazy("Staff deactivated"),
-    "api_key.created": gettext_lazy("API key created"),
-    "api_key.revoked": gettext_lazy("API key revoked"),
-    "customer.updated": gettext_lazy("Customer profile changed"),
-    "store.created": gettext_lazy("Store created"),
-    "tier.created": gettext_lazy("Tier created"),
-    "tier.updated": gettext_lazy("Tier changed"),
-    "tier.moved": gettext_lazy("Tier moved"),
-    "tier.deleted": gettext_lazy("Tier deleted"),
-    "tier.override": gettext_lazy("Tier set by hand"),
-}
 
 
 def _apply_errors(form, error: Exception) -> None:
@@ -407,7 +391,23 @@ def api_key_revoke(request, key_id):
 @office
 @require_GET
 def audit_log(request):
-    qs = account_selectors.audit_list(merchant=request.merchant)
+    """What staff changed, in words, filtered by what, who and when, newest first, a page at a time."""
+    from loyalty.audit_text import ACTION_LABELS, audit_line
+
+    merchant = request.merchant
+    staff = account_selectors.staff_list(merchant=merchant)
+    form = AuditFilterForm(request.GET or None, actions=[(code, str(label)) for code, label in ACTION_LABELS.items()], staff=staff)
+    filters = form.cleaned_data if form.is_valid() else {}
+    actor = filters.get("actor") or ""
+    since = _local_day_start(merchant, filters["date_from"]) if filters.get("date_from") else None
+    until = _local_day_start(merchant, filters["date_to"] + timedelta(days=1)) if filters.get("date_to") else None
+    qs = account_selectors.audit_list(
+        merchant=merchant, action=filters.get("action", ""), system=actor == "system",
+        actor_id=int(actor) if actor.isdigit() else None, since=since, until=until,
+    )
     page = keyset_page(qs, stamp_field="at", after=request.GET.get("after", ""), before=request.GET.get("before", ""))
-    rows = [(event, AUDIT_LABELS.get(event.action, event.action)) for event in page.items]
-    return render(request, "office/audit.html", {"page": page, "rows": rows, "section": "audit"})
+    customers = account_selectors.audit_customers_for(merchant=merchant, events=page.items)
+    lines = [audit_line(event, merchant=merchant, customers=customers) for event in page.items]
+    filtered = any(filters.get(name) for name in ("action", "actor", "date_from", "date_to"))
+    return render(request, "office/audit.html", {"page": page, "lines": lines, "form": form, "filtered": filtered, "section": "audit"},
+                  status=400 if form.errors else 200)
