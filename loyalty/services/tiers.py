@@ -14,6 +14,8 @@ Policy (README "Tiers"):
 """
 from __future__ import annotations
 
+import contextvars
+from contextlib import contextmanager
 from datetime import datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
@@ -414,9 +416,25 @@ def tier_record_change(*, customer: Customer, account: PointsAccount, to_tier: T
     upgrade = (to_tier.rank if to_tier else 0) > (from_tier.rank if from_tier else 0)
     title, body = _change_message(merchant=customer.merchant, to_name=change.to_name, upgrade=upgrade)
     message = CustomerMessage.objects.create(merchant_id=customer.merchant_id, customer=customer, title=title, body=body, at=now)
-    if customer.consent_email and customer.email:
+    if customer.consent_email and customer.email and not _EMAILS_HELD.get():
         transaction.on_commit(lambda: _enqueue_emails([message.pk]))
     return change
+
+
+_EMAILS_HELD = contextvars.ContextVar("tier_emails_held", default=False)
+
+
+@contextmanager
+def tier_emails_held():
+    """Inside this block tier changes are recorded with their portal messages, but no email is queued.
+
+    For history that is not news (seed_demo's six simulated months): nothing reaches the job queue.
+    """
+    token = _EMAILS_HELD.set(True)
+    try:
+        yield
+    finally:
+        _EMAILS_HELD.reset(token)
 
 
 def _enqueue_emails(message_ids: list[int]) -> None:
@@ -514,7 +532,8 @@ def _messages_for_run(*, merchant: Merchant, tiers: list[Tier], now: datetime, r
                     f"SELECT %s, s.customer_id, %s, %s, %s FROM ({sql}) s",
                     [merchant.pk, title, body, _stamp(now), *params],
                 )
-    transaction.on_commit(lambda: _enqueue_pending_emails(merchant_id=merchant.pk, at=now))
+    if not _EMAILS_HELD.get():
+        transaction.on_commit(lambda: _enqueue_pending_emails(merchant_id=merchant.pk, at=now))
 
 
 def _enqueue_pending_emails(*, merchant_id: int, at: datetime) -> None:
