@@ -118,6 +118,10 @@ class Customer(models.Model):
     invite_code = models.CharField(max_length=64, blank=True)
     joined_store = models.ForeignKey(Store, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=dj_timezone.now)
+    # Name, email and phone digits folded by accounts.search.customer_search_text(): what staff search matches, in any
+    # letter case and alphabet on SQLite and PostgreSQL alike (SQLite's LIKE folds only ASCII).
+    # Written by the services that write customers; the database default keeps raw inserts working.
+    search_text = models.TextField(blank=True, default="", db_default="", editable=False)
 
     class Meta:
         constraints = [

@@ -5,6 +5,7 @@ from django.db.models import Q, QuerySet
 
 from accounts.models import ApiKey, AuditEvent, Customer, Membership, Merchant, Store
 from accounts.phones import phone_normalize
+from accounts.search import search_terms
 
 
 def merchant_get(*, slug: str) -> Merchant | None:
@@ -96,11 +97,43 @@ def api_key_get(*, merchant: Merchant, key_id) -> ApiKey | None:
     return ApiKey.objects.filter(merchant=merchant, pk=pk).select_related("merchant").first()
 
 
-def audit_list(*, merchant: Merchant, action_prefix: str = "") -> QuerySet[AuditEvent]:
+def audit_list(*, merchant: Merchant, action_prefix: str = "", action: str = "", actor_id: int | None = None,
+               system: bool = False, since=None, until=None) -> QuerySet[AuditEvent]:
+    """The merchant's audit events, newest first: by action, by staff member (or `system`: no one), and
+    `since`/`until` (aware datetimes, until exclusive)."""
     qs = AuditEvent.objects.filter(merchant=merchant).select_related("actor")
     if action_prefix:
         qs = qs.filter(action__startswith=action_prefix)
+    if action:
+        qs = qs.filter(action=action)
+    if system:
+        qs = qs.filter(actor__isnull=True)
+    elif actor_id is not None:
+        qs = qs.filter(actor_id=actor_id)
+    if since is not None:
+        qs = qs.filter(at__gte=since)
+    if until is not None:
+        qs = qs.filter(at__lt=until)
     return qs.order_by("-at", "-id")
+
+
+def audit_customers_for(*, merchant: Merchant, events) -> dict:
+    """The customers a page of audit events is about, by id (as text) and by phone, in one query."""
+    ids, phones = set(), set()
+    for event in events:
+        data = event.data if isinstance(event.data, dict) else {}
+        uid = uuid_parse(data.get("customer")) if data.get("customer") else None
+        if uid is not None:
+            ids.add(uid)
+        if event.target.startswith("+"):
+            phones.add(event.target)
+    if not ids and not phones:
+        return {}
+    found = {}
+    for customer in Customer.objects.filter(merchant=merchant).filter(Q(pk__in=ids) | Q(phone__in=phones)):
+        found[str(customer.pk)] = customer
+        found[customer.phone] = customer
+    return found
 
 
 def customer_search(
@@ -114,8 +147,9 @@ def customer_search(
     """Customers for the back-office list, newest first, by search text and filters.
 
     A phone in any format, a full card number or a referral code finds that one customer
-    (exactly, through the unique indexes); other text matches the start of a card number or a
-    part of the name. Ordered by (created_at, id) descending so pages can be read by keyset.
+    (exactly, through the unique indexes); digits match the start of a card number or a part of
+    the phone; other text matches customers whose name or email holds every word, in any letter
+    case and alphabet (Customer.search_text). Ordered by (created_at, id) descending so pages can be read by keyset.
     """
     qs = Customer.objects.filter(merchant=merchant)
     text = (q or "").strip()
@@ -128,7 +162,11 @@ def customer_search(
             if digits and len(digits) == len(text.replace(" ", "")):
                 qs = qs.filter(Q(card_number__startswith=digits) | Q(phone__contains=digits))
             else:
-                qs = qs.filter(Q(name__icontains=text) | Q(email__iexact=text))
+                terms = search_terms(text)
+                for term in terms:
+                    qs = qs.filter(search_text__contains=term)
+                if not terms:
+                    qs = qs.none()
     if store_code:
         qs = qs.filter(joined_store__code=store_code)
     if joined_since is not None:

@@ -1,4 +1,5 @@
 """Writes for merchants, stores, staff, customers and API keys."""
+import datetime
 import hashlib
 import secrets
 import zoneinfo
@@ -10,8 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from accounts.errors import ApplicationError, Conflict, ValidationError
-from accounts.models import ApiKey, ApiScope, AuditEvent, Customer, Membership, Merchant, Role, Store, User
+from accounts.models import ApiKey, ApiScope, AuditEvent, Customer, Gender, Membership, Merchant, Role, Store, User
 from accounts.phones import phone_normalize
+from accounts.search import customer_search_text
 
 CARD_PREFIX = "27"  # every card number starts here; 13 digits with an EAN-13 check digit
 
@@ -146,6 +148,7 @@ def customer_create(
             consent_sms=consent_sms,
             created_at=created_at or timezone.now(),
         )
+        customer.search_text = customer_search_text(name=customer.name, email=customer.email, phone=e164)
         try:
             with transaction.atomic():
                 customer.save(force_insert=True)
@@ -164,9 +167,102 @@ def customer_update(*, customer: Customer, actor: User | None = None, **fields) 
         raise ValidationError({name: ["This field cannot be changed."] for name in unknown})
     for name, value in fields.items():
         setattr(customer, name, value)
-    customer.save(update_fields=list(fields))
+    customer.search_text = customer_search_text(name=customer.name, email=customer.email, phone=customer.phone)
+    customer.save(update_fields=[*fields, "search_text"])
     if actor is not None:
         audit_record(merchant=customer.merchant, actor=actor, action="customer.updated", target=customer.phone, data={k: str(v) for k, v in fields.items()})
+    return customer
+
+
+# What staff may change on a customer's profile, in the order the audit log lists the changes.
+BIRTHDAY_EARLIEST = datetime.date(1900, 1, 1)
+CUSTOMER_EDIT_FIELDS = ("name", "phone", "email", "birthday", "gender", "language", "consent_email", "consent_sms", "consent_push")
+
+
+def _audit_value(value):
+    if value is None or value == "":
+        return ""
+    if isinstance(value, bool):
+        return value
+    return str(value)
+
+
+@transaction.atomic
+def customer_edit(*, customer: Customer, actor: User, data: dict) -> Customer:
+    """Staff change a customer's profile (back-office or counter); audited with each change, before and after.
+
+    `data` holds any of CUSTOMER_EDIT_FIELDS. The phone is normalised to E.164 in the merchant's
+    country; a phone or email another customer of the merchant already has is refused (both sign
+    a customer in). Fields that did not change are not written or audited.
+
+    Raises:
+        ValidationError: an unknown field, an invalid phone, a phone or email taken by another customer,
+            an unknown gender or language.
+    """
+    unknown = set(data) - set(CUSTOMER_EDIT_FIELDS)
+    if unknown:
+        raise ValidationError({name: [gettext("This field cannot be changed.")] for name in sorted(unknown)})
+    customer = Customer.objects.select_for_update().select_related("merchant").get(pk=customer.pk)
+    merchant = customer.merchant
+    others = Customer.objects.filter(merchant=merchant).exclude(pk=customer.pk)
+    clean, errors = {}, {}
+    if "name" in data:
+        clean["name"] = " ".join(str(data["name"] or "").split())[:200]
+    if "phone" in data:
+        e164 = phone_normalize(raw=str(data["phone"] or ""), region=merchant.country)
+        if e164 is None:
+            errors["phone"] = [gettext("Enter a valid phone number.")]
+        elif others.filter(phone=e164).exists():
+            errors["phone"] = [gettext("Another customer already has this phone number.")]
+        else:
+            clean["phone"] = e164
+    if "email" in data:
+        email = str(data["email"] or "").strip().lower()
+        if email and others.filter(email=email).exists():
+            errors["email"] = [gettext("Another customer already uses this email address.")]
+        else:
+            clean["email"] = email
+    if "birthday" in data:
+        birthday = data["birthday"] or None
+        if birthday is not None and not (BIRTHDAY_EARLIEST <= birthday <= timezone.localdate()):
+            errors["birthday"] = [gettext("Enter a birthday between 1900 and today.")]
+        else:
+            clean["birthday"] = birthday
+    if "gender" in data:
+        gender = data["gender"] or ""
+        if gender and gender not in Gender.values:
+            errors["gender"] = [gettext("Choose a gender from the list.")]
+        else:
+            clean["gender"] = gender
+    if "language" in data:
+        language = data["language"] or ""
+        if language and language not in dict(settings.LANGUAGES):
+            errors["language"] = [gettext("Unsupported language.")]
+        else:
+            clean["language"] = language
+    for name in ("consent_email", "consent_sms", "consent_push"):
+        if name in data:
+            clean[name] = bool(data[name])
+    if errors:
+        raise ValidationError(errors)
+    changes = {name: [_audit_value(getattr(customer, name)), _audit_value(value)]
+               for name, value in clean.items() if getattr(customer, name) != value}
+    if not changes:
+        return customer
+    before_phone = customer.phone
+    for name in changes:
+        setattr(customer, name, clean[name])
+    customer.search_text = customer_search_text(name=customer.name, email=customer.email, phone=customer.phone)
+    try:
+        with transaction.atomic():
+            customer.save(update_fields=[*changes, "search_text"])
+    except IntegrityError:
+        # Another request took the phone between the check and the write.
+        raise ValidationError({"phone": [gettext("Another customer already has this phone number.")]})
+    audit_record(
+        merchant=merchant, actor=actor, action="customer.updated", target=before_phone,
+        data={"customer": str(customer.pk), "name": customer.name, "phone": customer.phone, "changes": changes},
+    )
     return customer
 
 

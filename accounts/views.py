@@ -57,3 +57,21 @@ def home(request):
 
     membership = membership_for(request.user)
     return redirect(landing_url_for(membership) if membership else "accounts:login")
+
+
+def lockout_response(request, original_response=None, credentials=None):
+    """What django-axes answers once sign-in is paused (AXES_LOCKOUT_CALLABLE): our page, 429."""
+    from django.conf import settings
+    from django.shortcuts import render
+
+    minutes = max(1, round(float(settings.AXES_COOLOFF_TIME) * 60)) if settings.AXES_COOLOFF_TIME else 0
+    context = {"failure_limit": settings.AXES_FAILURE_LIMIT, "cooloff_minutes": minutes}
+    return render(request, "accounts/lockout.html", context, status=429)
+
+
+def favicon(request):
+    """/favicon.ico, which browsers and the API docs ask for whatever a page links: the site icon."""
+    from django.shortcuts import redirect
+    from django.templatetags.static import static
+
+    return redirect(static("favicon.svg"), permanent=True)

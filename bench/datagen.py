@@ -57,10 +57,11 @@ def customers_insert_sql(*, merchant_id: int, store_id: int, first: int, last: i
     return f"""
         INSERT INTO accounts_customer (
             id, merchant_id, phone, name, email, birthday, gender, language, card_number, referral_code,
-            consent_email, consent_sms, consent_push, invite_code, created_at, referred_by_id, joined_store_id{extra.cols})
+            consent_email, consent_sms, consent_push, invite_code, created_at, referred_by_id, joined_store_id, search_text{extra.cols})
         SELECT gen_random_uuid(), {merchant_id:d}, '+7999' || lpad(s.i::text, 7, '0'), 'Customer ' || s.i, '', NULL, '', '',
                s.body || {_ean13_check_sql('s.body')}, (1000000 + s.i)::text,
-               false, false, true, '', now() - interval '2 days', NULL, {store_id:d}{extra.vals}
+               false, false, true, '', now() - interval '2 days', NULL, {store_id:d},
+               'customer ' || s.i || ' 7999' || lpad(s.i::text, 7, '0'){extra.vals}
         FROM (SELECT i, '27' || lpad(i::text, 10, '0') AS body FROM generate_series({first:d}, {last:d}) AS i) AS s
     """
 

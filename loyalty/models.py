@@ -377,3 +377,26 @@ class CustomerMessage(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["merchant", "customer", "-at"], name="message_customer_at")]
+
+
+class ProgramPage(models.Model):
+    """A text page of the program the merchant writes: its rules, or its privacy policy (portal /rules/, /privacy/).
+
+    The body is plain text with a small markdown subset (see loyalty.documents); no HTML is ever taken from it.
+    """
+
+    class Kind(models.TextChoices):
+        RULES = "rules", _("Program rules")
+        PRIVACY = "privacy", _("Privacy policy")
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    body = models.TextField(blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["merchant", "kind"], name="programpage_one_per_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} of {self.merchant_id}"

@@ -1,10 +1,12 @@
 """Input shape for the back-office forms; validation of business rules stays in the services."""
+from datetime import date
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import ApiScope, Role
+from accounts.models import ApiScope, Gender, Role
 
 
 class ProgramForm(forms.Form):
@@ -101,3 +103,75 @@ class ApiKeyForm(forms.Form):
     def __init__(self, *args, stores=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["store"].choices = [("", _("Any store"))] + [(s.code, s.name) for s in stores]
+
+
+class CustomerEditForm(forms.Form):
+    """A customer's profile as staff edit it, in the back-office and at the counter (accounts.services.customer_edit)."""
+
+    name = forms.CharField(label=_("Name"), max_length=200, required=False)
+    phone = forms.CharField(label=_("Phone"), max_length=40,
+                            help_text=_("Any format; another customer's number is refused."),
+                            widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel", "autocomplete": "off"}))
+    email = forms.EmailField(label=_("Email"), required=False, widget=forms.EmailInput(attrs={"autocomplete": "off"}))
+    birthday = forms.DateField(label=_("Birthday"), required=False,
+                               widget=forms.DateInput(attrs={"type": "date", "min": "1900-01-01"}, format="%Y-%m-%d"))
+    gender = forms.ChoiceField(label=_("Gender"), required=False, choices=[("", _("Not stated"))] + list(Gender.choices))
+    language = forms.ChoiceField(label=_("Language"), required=False,
+                                 choices=[("", _("The shop's language"))] + [(code, name) for code, name in settings.LANGUAGES])
+    consent_email = forms.BooleanField(label=_("Offers by email"), required=False)
+    consent_sms = forms.BooleanField(label=_("Offers by SMS"), required=False)
+    consent_push = forms.BooleanField(label=_("Notifications in the portal"), required=False)
+
+    @classmethod
+    def for_customer(cls, customer, data=None):
+        from accounts.phones import phone_display
+
+        initial = {
+            "name": customer.name, "phone": phone_display(customer.phone), "email": customer.email, "birthday": customer.birthday,
+            "gender": customer.gender, "language": customer.language, "consent_email": customer.consent_email,
+            "consent_sms": customer.consent_sms, "consent_push": customer.consent_push,
+        }
+        return cls(data, initial=initial, prefix="profile")
+
+
+class ProgramPageForm(forms.Form):
+    body = forms.CharField(
+        label=_("Text"), required=False, max_length=50_000,
+        widget=forms.Textarea(attrs={"rows": 22, "spellcheck": "true"}),
+        help_text=_("Plain text. An empty line starts a new paragraph; # starts a heading, - a list item, **bold** is bold. "
+                    "HTML is shown as typed. Leave empty to show the summary of the program's settings."),
+    )
+
+
+EARLIEST_DATE = date(2000, 1, 1)
+LATEST_DATE = date(2100, 12, 31)
+
+
+class BoundedDateField(forms.DateField):
+    """A date a person can mean in a filter: 2000 to 2100. 9999-12-31 is bad input, not a query."""
+
+    widget = forms.DateInput(attrs={"type": "date", "min": EARLIEST_DATE.isoformat(), "max": LATEST_DATE.isoformat()})
+
+    def validate(self, value):
+        super().validate(value)
+        if value is not None and not (EARLIEST_DATE <= value <= LATEST_DATE):
+            raise forms.ValidationError(_("Enter a date between 2000 and 2100."), code="out_of_range")
+
+
+class AuditFilterForm(forms.Form):
+    action = forms.ChoiceField(label=_("What"), required=False)
+    actor = forms.ChoiceField(label=_("Who"), required=False)
+    date_from = BoundedDateField(label=_("From"), required=False)
+    date_to = BoundedDateField(label=_("To"), required=False)
+
+    def __init__(self, *args, actions=(), staff=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["action"].choices = [("", _("Everything"))] + [(code, label) for code, label in actions]
+        self.fields["actor"].choices = [("", _("Anyone")), ("system", _("System"))] + [
+            (str(member.user_id), str(member.user)) for member in staff]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            self.add_error("date_to", _("The end date is before the start date."))
+        return data

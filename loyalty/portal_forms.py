@@ -16,7 +16,7 @@ class JoinForm(forms.Form):
     consent_email = forms.BooleanField(label=_("Send me offers by email"), required=False)
     consent_sms = forms.BooleanField(label=_("Send me offers by SMS"), required=False)
     terms = forms.BooleanField(
-        label=_("I agree to the programme rules and to the processing of my personal data"),
+        label=_("I agree to the program rules and to the processing of my personal data"),
         error_messages={"required": _("Agree to the rules to join.")},
     )
 

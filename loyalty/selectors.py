@@ -84,7 +84,8 @@ def customer_summary_get(*, merchant: Merchant, customer: Customer, now) -> Cust
         balance=Balance(available=active - debt, pending=pending, debt=debt),
         expiring=_expiring_from(expiring_rows, ZoneInfo(merchant.timezone)),
         tier=tier,
-        tier_progress=tier_progress_get(merchant=merchant, customer=customer, tier=tier, now=now),
+        tier_progress=tier_progress_get(merchant=merchant, customer=customer, tier=tier, now=now,
+                                        earned=account.tier if account is not None else None),
     )
 
 
@@ -151,14 +152,17 @@ def customer_metrics(*, merchant: Merchant, customer: Customer, since, now, only
     return metrics
 
 
-def tier_progress_get(*, merchant: Merchant, customer: Customer, tier: Tier | None, now) -> dict:
+def tier_progress_get(*, merchant: Merchant, customer: Customer, tier: Tier | None, now, earned: Tier | None = None) -> dict:
     """The next tier and what is still missing for each of its entry conditions (API.md).
 
-    `nearest` names the condition closest to being met, which is what a progress bar shows.
+    `tier` is the tier in effect and `earned` the recorded one; with a staff override they differ,
+    and the next tier is the first above both: a customer is never told how far they are from a
+    tier they have already earned. `nearest` names the condition closest to being met, which is
+    what a progress bar shows.
     """
     from loyalty.services.tiers import MONEY_CONDITIONS, window_start
 
-    rank = tier.rank if tier is not None else 0
+    rank = max(tier.rank if tier is not None else 0, earned.rank if earned is not None else 0)
     following = Tier.objects.filter(merchant=merchant, rank__gt=rank).order_by("rank").first()
     if following is None:
         return {"next": None, "remaining": {}, "nearest": None, "progress": 1.0}
@@ -231,7 +235,8 @@ def customer_tier_panel(*, merchant: Merchant, customer: Customer, now) -> dict:
     tier, the progress to the next one (with the next tier's threshold and window), and the program."""
     account = customer_account_get(merchant=merchant, customer=customer)
     tier = account.effective_tier if account is not None else None
-    progress = tier_progress_get(merchant=merchant, customer=customer, tier=tier, now=now)
+    progress = tier_progress_get(merchant=merchant, customer=customer, tier=tier, now=now,
+                                 earned=account.tier if account is not None else None)
     if progress["next"]:
         following = Tier.objects.filter(merchant=merchant, code=progress["next"]["code"]).first()
         if following is not None:
@@ -239,3 +244,10 @@ def customer_tier_panel(*, merchant: Merchant, customer: Customer, now) -> dict:
             if progress["nearest"]:
                 progress["threshold"] = following.entry.get(progress["nearest"])
     return {"tier_account": account, "tier": tier, "tier_progress": progress, "program": program_get(merchant=merchant)}
+
+
+def program_page_get(*, merchant: Merchant, kind: str):
+    """The merchant's page of this kind (rules, privacy), or None while they have not written one."""
+    from loyalty.models import ProgramPage
+
+    return ProgramPage.objects.filter(merchant=merchant, kind=kind).select_related("updated_by").first()

@@ -123,6 +123,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
+# The lockout page is one of ours (base template, both languages), answered with 429.
+AXES_LOCKOUT_CALLABLE = "accounts.views.lockout_response"
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("ru", _("Russian"))]
@@ -202,12 +204,22 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "loyalty@localhost")
 # "accounts.sms.ConsoleSmsBackend"; empty sends no SMS and codes go by email only.
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "")
 
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+# One console handler, and every record reaches it once: Django's own default handlers on the
+# `django` and `django.server` loggers are replaced (left in place they print each error line a
+# second time beside the root handler). Refused requests (4xx) are one line, without a traceback.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "filters": {"no_traceback_below_500": {"()": "loyalty.log_filters.NoTracebackBelow500"}},
+    "formatters": {"line": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "line", "filters": ["no_traceback_below_500"]}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.db.backends": {"level": "INFO"},
+    },
 }
 
 if not DEBUG:

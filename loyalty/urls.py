@@ -2,13 +2,15 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from accounts.views import home
+from accounts.views import favicon, home
 
 urlpatterns = [
     path("api/v1/", include("loyalty.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Browsers and the API docs ask for /favicon.ico whatever the page links; send them to the icon.
+    path("favicon.ico", favicon),
     path("django-admin/", admin.site.urls),
     # Screens: each surface adds its include here (accounts/, office/, counter/, my/<slug>/).
     path("", home, name="home"),

@@ -11,5 +11,7 @@ urlpatterns = [
     path("login/code/", portal.portal_code, name="code"),
     path("profile/", portal.portal_profile, name="profile"),
     path("logout/", portal.portal_logout, name="logout"),
+    path("rules/", portal.portal_rules, name="rules"),
+    path("privacy/", portal.portal_privacy, name="privacy"),
     path("messages/<int:message_id>/read/", portal_tiers.portal_message_read, name="message_read"),
 ]

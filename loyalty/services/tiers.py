@@ -14,6 +14,8 @@ Policy (README "Tiers"):
 """
 from __future__ import annotations
 
+import contextvars
+from contextlib import contextmanager
 from datetime import datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
@@ -310,6 +312,29 @@ def tier_base(*, merchant: Merchant, tiers: list[Tier] | None = None) -> Tier | 
     return next((tier for tier in tiers if not tier.entry), None)
 
 
+def tier_start_conflict(*, merchant: Merchant, data: dict, tier: Tier | None = None) -> Tier | None:
+    """The start tier a proposed tier without entry conditions would sit above, else None.
+
+    A customer is in the highest tier they qualify for, so a tier without entry conditions above
+    the start tier takes every customer and leaves the start tier empty. The back-office editor
+    refuses that; below the start tier it is the way to add a new start tier (API.md: rank 0).
+    """
+    entry = data.get("entry", tier.entry if tier is not None else {})
+    rank = data.get("rank", tier.rank if tier is not None else None)
+    if entry or rank is None:
+        return None
+    others = Tier.objects.filter(merchant=merchant, entry={}, rank__lt=rank).order_by("rank")
+    if tier is not None:
+        others = others.exclude(pk=tier.pk)
+    return others.first()
+
+
+def tier_starts_shadowed(*, merchant: Merchant) -> list[Tier]:
+    """Tiers without entry conditions that a higher one without conditions leaves empty (lowest first)."""
+    open_tiers = list(Tier.objects.filter(merchant=merchant, entry={}).order_by("rank"))
+    return open_tiers[:-1]
+
+
 def tier_rules(tier: Tier | None) -> TierRules | None:
     if tier is None:
         return None
@@ -326,7 +351,7 @@ def tier_create(*, merchant: Merchant, data, actor: User | None = None) -> Tier:
     clean = tier_validate(merchant=merchant, data=data)
     clean.setdefault("entry", {})
     tier = Tier.objects.create(merchant=merchant, **clean)
-    audit_record(merchant=merchant, actor=actor, action="tier.created", target=tier.code, data={"rank": tier.rank})
+    audit_record(merchant=merchant, actor=actor, action="tier.created", target=tier.code, data={"rank": tier.rank, "name": tier.name})
     return tier
 
 
@@ -337,10 +362,14 @@ def tier_update(*, tier: Tier, data, actor: User | None = None) -> Tier:
     if clean.get("entry") and not tier.entry:
         if not Tier.objects.filter(merchant=tier.merchant, entry={}).exclude(pk=tier.pk).exists():
             raise ValidationError({"entry": [_("This is the only tier without entry conditions; new customers need one to start in.")]})
+    def plain(value):
+        return str(value) if isinstance(value, Decimal) else value
+
+    changes = {key: [plain(getattr(tier, key)), plain(value)] for key, value in clean.items() if plain(getattr(tier, key)) != plain(value)}
     for key, value in clean.items():
         setattr(tier, key, value)
     tier.save()
-    audit_record(merchant=tier.merchant, actor=actor, action="tier.updated", target=tier.code, data={k: str(v) for k, v in clean.items()})
+    audit_record(merchant=tier.merchant, actor=actor, action="tier.updated", target=tier.code, data={"name": tier.name, "changes": changes})
     return tier
 
 
@@ -360,7 +389,7 @@ def tier_delete(*, tier: Tier, actor: User | None = None, now: datetime | None =
     moved = _apply_targets(
         merchant=merchant, in_tier=tier, tiers=tiers, now=now, reason=TierChange.Reason.TIER_DELETED, from_name_fallback=tier.name,
     )
-    audit_record(merchant=merchant, actor=actor, action="tier.deleted", target=tier.code, data={"moved": moved})
+    audit_record(merchant=merchant, actor=actor, action="tier.deleted", target=tier.code, data={"moved": moved, "name": tier.name})
     tier.delete()
     return moved
 
@@ -387,9 +416,25 @@ def tier_record_change(*, customer: Customer, account: PointsAccount, to_tier: T
     upgrade = (to_tier.rank if to_tier else 0) > (from_tier.rank if from_tier else 0)
     title, body = _change_message(merchant=customer.merchant, to_name=change.to_name, upgrade=upgrade)
     message = CustomerMessage.objects.create(merchant_id=customer.merchant_id, customer=customer, title=title, body=body, at=now)
-    if customer.consent_email and customer.email:
+    if customer.consent_email and customer.email and not _EMAILS_HELD.get():
         transaction.on_commit(lambda: _enqueue_emails([message.pk]))
     return change
+
+
+_EMAILS_HELD = contextvars.ContextVar("tier_emails_held", default=False)
+
+
+@contextmanager
+def tier_emails_held():
+    """Inside this block tier changes are recorded with their portal messages, but no email is queued.
+
+    For history that is not news (seed_demo's six simulated months): nothing reaches the job queue.
+    """
+    token = _EMAILS_HELD.set(True)
+    try:
+        yield
+    finally:
+        _EMAILS_HELD.reset(token)
 
 
 def _enqueue_emails(message_ids: list[int]) -> None:
@@ -487,7 +532,8 @@ def _messages_for_run(*, merchant: Merchant, tiers: list[Tier], now: datetime, r
                     f"SELECT %s, s.customer_id, %s, %s, %s FROM ({sql}) s",
                     [merchant.pk, title, body, _stamp(now), *params],
                 )
-    transaction.on_commit(lambda: _enqueue_pending_emails(merchant_id=merchant.pk, at=now))
+    if not _EMAILS_HELD.get():
+        transaction.on_commit(lambda: _enqueue_pending_emails(merchant_id=merchant.pk, at=now))
 
 
 def _enqueue_pending_emails(*, merchant_id: int, at: datetime) -> None:
@@ -562,7 +608,8 @@ def tier_override_set(*, customer: Customer, tier: Tier | None, until: datetime 
     account.override_reason = reason if tier else ""
     account.save(update_fields=["override_tier", "override_until", "override_reason"])
     audit_record(merchant=customer.merchant, actor=staff, action="tier.override", target=customer.phone, reason=reason,
-                 data={"tier": tier.code if tier else None, "until": until.isoformat() if until else None})
+                 data={"tier": tier.code if tier else None, "until": until.isoformat() if until else None, "customer": str(customer.pk),
+                       "tier_name": tier.name if tier else None})
     return account
 
 

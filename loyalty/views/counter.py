@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.errors import ApplicationError, Conflict, ValidationError
 from accounts.permissions import COUNTER_ROLES, staff_required
 from accounts.phones import phone_display, phone_normalize
-from accounts.selectors import customer_get, customer_lookup, store_get, store_list
+from accounts.selectors import customer_get, customer_lookup, customer_search, store_get, store_list
 from loyalty import selectors, services
 from loyalty.api.idempotency import idempotent_call
 from loyalty.counter_input import (
@@ -36,6 +36,7 @@ from loyalty.drafts import draft_parse
 EXPIRING_SOON_DAYS = 30
 RECENT_PURCHASES = 5
 SEARCH_MAX_LENGTH = 64
+NAME_MATCHES_SHOWN = 10
 
 
 def _messages(exc: ValidationError) -> dict[str, list[str]]:
@@ -110,9 +111,10 @@ def _sale_context(request, customer, *, post=None, errors=None, preview=None, pr
 @require_GET
 @staff_required(*COUNTER_ROLES)
 def counter_home(request):
-    """Search: a phone in any format, a card number (typed or scanned from the QR), a referral code."""
+    """Search: a phone in any format, a card number (typed or scanned from the QR), a referral code,
+    or part of a name or email (a list to choose from)."""
     q = (request.GET.get("q") or "").strip()[:SEARCH_MAX_LENGTH]
-    context = {"q": q, "searched": bool(q), "join_phone": None, "join_key": str(uuid.uuid4())}
+    context = {"q": q, "searched": bool(q), "join_phone": None, "join_key": str(uuid.uuid4()), "matches": []}
     if q:
         customer = customer_lookup(merchant=request.merchant, q=q)
         if customer is not None:
@@ -121,6 +123,10 @@ def counter_home(request):
         if phone is not None:
             context["join_phone"] = phone
             context["join_phone_display"] = phone_display(phone)
+        elif any(ch.isalpha() for ch in q):
+            matches = list(customer_search(merchant=request.merchant, q=q)[: NAME_MATCHES_SHOWN + 1])
+            context["matches"] = [{"customer": c, "phone": phone_display(c.phone)} for c in matches[:NAME_MATCHES_SHOWN]]
+            context["more_matches"] = len(matches) > NAME_MATCHES_SHOWN
     return render(request, "counter/home.html", context, status=200)
 
 
@@ -169,6 +175,32 @@ def counter_join(request):
 def counter_customer(request, customer_id):
     customer = _customer_or_404(request, customer_id)
     return render(request, "counter/customer.html", _sale_context(request, customer))
+
+
+@staff_required(*COUNTER_ROLES)
+def counter_profile(request, customer_id):
+    """A small form to correct the customer's profile at the counter (phone, name, birthday, consents); audited."""
+    from django.contrib import messages
+
+    from accounts.services import customer_edit
+    from loyalty.office_forms import CustomerEditForm
+
+    customer = _customer_or_404(request, customer_id)
+    if request.method not in ("GET", "POST"):
+        return redirect("counter:profile", customer_id=customer.pk)
+    form = CustomerEditForm.for_customer(customer, request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            customer_edit(customer=customer, actor=request.user, data=form.cleaned_data)
+        except ValidationError as exc:
+            for field, errors in _messages(exc).items():
+                for message in errors:
+                    form.add_error(field if field in form.fields else None, message)
+        else:
+            messages.success(request, _("Profile saved."))
+            return redirect("counter:customer", customer_id=customer.pk)
+    context = {**_panel(request.merchant, customer), "merchant": request.merchant, "form": form}
+    return render(request, "counter/profile.html", context, status=400 if form.errors else 200)
 
 
 @require_POST

@@ -8,9 +8,9 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts import selectors as account_selectors
@@ -22,9 +22,12 @@ from loyalty import office_selectors, reports, selectors
 from loyalty.office_forms import (
     AdjustForm,
     ApiKeyForm,
+    AuditFilterForm,
+    CustomerEditForm,
     CustomerFilterForm,
     InviteForm,
     ProgramForm,
+    ProgramPageForm,
     ReceiptFilterForm,
     RoleForm,
     StoreForm,
@@ -35,22 +38,6 @@ from loyalty.services import points_adjust, program_update
 office = staff_required(*OFFICE_ROLES)
 owner_only = staff_required(Role.OWNER)
 
-AUDIT_LABELS = {
-    "program.updated": gettext_lazy("Program settings changed"),
-    "points.adjusted": gettext_lazy("Points adjusted"),
-    "staff.added": gettext_lazy("Staff invited"),
-    "staff.role_changed": gettext_lazy("Staff role changed"),
-    "staff.deactivated": gettext_lazy("Staff deactivated"),
-    "api_key.created": gettext_lazy("API key created"),
-    "api_key.revoked": gettext_lazy("API key revoked"),
-    "customer.updated": gettext_lazy("Customer profile changed"),
-    "store.created": gettext_lazy("Store created"),
-    "tier.created": gettext_lazy("Tier created"),
-    "tier.updated": gettext_lazy("Tier changed"),
-    "tier.moved": gettext_lazy("Tier moved"),
-    "tier.deleted": gettext_lazy("Tier deleted"),
-    "tier.override": gettext_lazy("Tier set by hand"),
-}
 
 
 def _apply_errors(form, error: Exception) -> None:
@@ -122,6 +109,35 @@ def program_economics(request):
     return render(request, "office/partials/_economics.html", {"economics": economics})
 
 
+@office
+def program_page_edit(request, kind):
+    """The text of the program rules or the privacy policy, as the portal shows it at /my/<slug>/<kind>/."""
+    from loyalty.documents import page_default, page_render
+    from loyalty.models import ProgramPage
+    from loyalty.services.pages import program_page_save
+
+    if kind not in ProgramPage.Kind.values:
+        raise Http404
+    merchant = request.merchant
+    page = selectors.program_page_get(merchant=merchant, kind=kind)
+    form = ProgramPageForm(request.POST or None, initial={"body": page.body if page else ""})
+    if request.method == "POST" and form.is_valid():
+        try:
+            program_page_save(merchant=merchant, kind=kind, body=form.cleaned_data["body"], actor=request.user)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("Published. Customers see the new text at once."))
+            return redirect("office:program_page", kind=kind)
+    written = page is not None and bool(page.body)
+    body = page.body if written else page_default(kind=kind, merchant=merchant, program=selectors.program_get(merchant=merchant))
+    return render(request, "office/program_page.html", {
+        "form": form, "kind": kind, "kinds": ProgramPage.Kind.choices, "title": ProgramPage.Kind(kind).label,
+        "page": page, "written": written, "preview": page_render(body), "section": "program",
+        "public_url": reverse(f"portal:{kind}", kwargs={"merchant_slug": merchant.slug}),
+    }, status=400 if form.errors else 200)
+
+
 # ---------- Customers ----------
 
 @office
@@ -154,7 +170,7 @@ def _customer_or_404(request, customer_id):
     return customer
 
 
-def _customer_page(request, customer, adjust_form, status=200, tier_override_form=None, tier_end_form=None):
+def _customer_page(request, customer, adjust_form, status=200, tier_override_form=None, tier_end_form=None, edit_form=None):
     from loyalty.views.office_tiers import customer_tier_context
 
     merchant = request.merchant
@@ -169,6 +185,7 @@ def _customer_page(request, customer, adjust_form, status=200, tier_override_for
         "page": entries,
         "receipts": office_selectors.receipt_list_with_lines(merchant=merchant, customer=customer),
         "adjust_form": adjust_form,
+        "edit_form": edit_form or CustomerEditForm.for_customer(customer),
         "section": "customers",
         **customer_tier_context(request, customer, tier_override_form, tier_end_form),
     }
@@ -199,6 +216,23 @@ def customer_adjust(request, customer_id):
             messages.success(request, _("Adjusted by %(points)+d points.") % {"points": entry.points})
             return redirect("office:customer", customer_id=customer.pk)
     return _customer_page(request, customer, form, status=400)
+
+
+@office
+@require_POST
+def customer_profile_edit(request, customer_id):
+    """Staff change the customer's profile (phone, name, email, birthday, gender, language, consents); audited."""
+    customer = _customer_or_404(request, customer_id)
+    form = CustomerEditForm.for_customer(customer, request.POST)
+    if form.is_valid():
+        try:
+            account_services.customer_edit(customer=customer, actor=request.user, data=form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("Profile saved."))
+            return redirect("office:customer", customer_id=customer.pk)
+    return _customer_page(request, customer, AdjustForm(), status=400, edit_form=form)
 
 
 # ---------- Receipts ----------
@@ -357,7 +391,23 @@ def api_key_revoke(request, key_id):
 @office
 @require_GET
 def audit_log(request):
-    qs = account_selectors.audit_list(merchant=request.merchant)
+    """What staff changed, in words, filtered by what, who and when, newest first, a page at a time."""
+    from loyalty.audit_text import ACTION_LABELS, audit_line
+
+    merchant = request.merchant
+    staff = account_selectors.staff_list(merchant=merchant)
+    form = AuditFilterForm(request.GET or None, actions=[(code, str(label)) for code, label in ACTION_LABELS.items()], staff=staff)
+    filters = form.cleaned_data if form.is_valid() else {}
+    actor = filters.get("actor") or ""
+    since = _local_day_start(merchant, filters["date_from"]) if filters.get("date_from") else None
+    until = _local_day_start(merchant, filters["date_to"] + timedelta(days=1)) if filters.get("date_to") else None
+    qs = account_selectors.audit_list(
+        merchant=merchant, action=filters.get("action", ""), system=actor == "system",
+        actor_id=int(actor) if actor.isdigit() else None, since=since, until=until,
+    )
     page = keyset_page(qs, stamp_field="at", after=request.GET.get("after", ""), before=request.GET.get("before", ""))
-    rows = [(event, AUDIT_LABELS.get(event.action, event.action)) for event in page.items]
-    return render(request, "office/audit.html", {"page": page, "rows": rows, "section": "audit"})
+    customers = account_selectors.audit_customers_for(merchant=merchant, events=page.items)
+    lines = [audit_line(event, merchant=merchant, customers=customers) for event in page.items]
+    filtered = any(filters.get(name) for name in ("action", "actor", "date_from", "date_to"))
+    return render(request, "office/audit.html", {"page": page, "lines": lines, "form": form, "filtered": filtered, "section": "audit"},
+                  status=400 if form.errors else 200)

@@ -52,12 +52,35 @@ def tier_list(request):
     return render(request, "office/tiers.html", {
         "rows": tiers,
         "untiered": sum(row["count"] for row in rows if row["tier"] is None),
+        "shadowed_warning": _shadowed_text(shadowed) if (shadowed := tier_services.tier_starts_shadowed(merchant=merchant)) else "",
         "program": selectors.program_get(merchant=merchant),
         "section": "tiers",
     })
 
 
 # ---------- Create and edit, with the preview ----------
+
+def _service_accepts(request, form: TierForm, tier: Tier | None) -> bool:
+    """Whether the service finds the fields valid; its errors go beside them (and the save then reports them again)."""
+    try:
+        tier_services.tier_validate(merchant=request.merchant, data=form.tier_data(), tier=tier)
+    except ValidationError:
+        return False
+    return True
+
+
+def _refuse_second_start(request, form: TierForm, tier: Tier | None) -> bool:
+    """Put the error beside the entry conditions when the tier would be a second start tier above the first."""
+    start = tier_services.tier_start_conflict(merchant=request.merchant, data=form.tier_data(), tier=tier)
+    if start is None:
+        return False
+    form.group_errors["entry"].append(_(
+        "%(start)s (rank %(rank)s) is the start tier: it has no entry conditions, so every customer qualifies for it. "
+        "A second tier without entry conditions above it would take every customer and leave %(start)s empty. "
+        "Give this tier at least one entry condition."
+    ) % {"start": start.name, "rank": start.rank})
+    return True
+
 
 def _preview(request, form: TierForm, tier: Tier | None):
     """Validate the typed tier and count customers per tier with it; (rows, None) or (None, form errors)."""
@@ -67,6 +90,8 @@ def _preview(request, form: TierForm, tier: Tier | None):
         tier_services.tier_validate(merchant=merchant, data=data, tier=tier)
     except ValidationError as error:
         form.apply_service_errors(_message_dict(error))
+        return None
+    if _refuse_second_start(request, form, tier):
         return None
     proposed = []
     for existing in selectors.tier_list(merchant=merchant):
@@ -97,6 +122,8 @@ def _tier_form_page(request, *, tier: Tier | None):
         if form.is_valid():
             if previewing:
                 preview = _preview(request, form, tier)
+            elif _service_accepts(request, form, tier) and _refuse_second_start(request, form, tier):
+                pass
             else:
                 try:
                     if tier is None:
@@ -110,6 +137,7 @@ def _tier_form_page(request, *, tier: Tier | None):
                 except ApplicationError as error:
                     form.add_error(None, error.message)
                 else:
+                    _warn_shadowed_start(request)
                     return redirect("office:tiers")
         if form.has_problems:
             status = 400
@@ -125,6 +153,20 @@ def _tier_form_page(request, *, tier: Tier | None):
         "form": form, "tier": tier, "preview": preview, "previewed": previewing,
         "program": selectors.program_get(merchant=merchant), "section": "tiers",
     }, status=status)
+
+
+def _warn_shadowed_start(request) -> None:
+    shadowed = tier_services.tier_starts_shadowed(merchant=request.merchant)
+    if shadowed:
+        messages.warning(request, _shadowed_text(shadowed))
+
+
+def _shadowed_text(shadowed: list[Tier]) -> str:
+    names = ", ".join(tier.name for tier in shadowed)
+    return _(
+        "More than one tier has no entry conditions. New customers start in %(start)s, but every customer qualifies for the "
+        "highest tier without conditions, so %(names)s stay empty. Give the higher one entry conditions."
+    ) % {"start": shadowed[0].name, "names": names}
 
 
 @office

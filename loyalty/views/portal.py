@@ -215,8 +215,32 @@ def portal_profile(request, merchant):
         else:
             response = redirect(f"{request.path}?saved=1")
             return _with_language(response, data["language"])
-    return _render(request, "portal/profile.html", {"form": form, "saved": saved, "phone": phone_display(customer.phone)},
+    return _render(request, "portal/profile.html", {"form": form, "saved": saved, "phone": phone_display(customer.phone), "birthday_locked": locked},
                    status=422 if form.errors else 200)
+
+
+def _program_page(request, merchant, kind: str):
+    from loyalty.documents import page_default, page_render
+    from loyalty.models import ProgramPage
+
+    page = selectors.program_page_get(merchant=merchant, kind=kind)
+    written = page is not None and bool(page.body)
+    body = page.body if written else page_default(kind=kind, merchant=merchant, program=selectors.program_get(merchant=merchant))
+    return _render(request, "portal/page.html", {
+        "kind": kind, "title": ProgramPage.Kind(kind).label, "html": page_render(body), "written": written, "page": page,
+    })
+
+
+@portal_view(signed_in=False)
+def portal_rules(request, merchant):
+    """The program rules, public: the join form's consent links here."""
+    return _program_page(request, merchant, "rules")
+
+
+@portal_view(signed_in=False)
+def portal_privacy(request, merchant):
+    """The privacy policy, public: the join form's consent links here."""
+    return _program_page(request, merchant, "privacy")
 
 
 @require_POST

@@ -20,7 +20,7 @@ from loyalty.models import CustomerMessage
 from loyalty.services import customer_join, points_expire, receipt_commit, receipt_refund
 from loyalty.services.merchants import merchant_setup
 from loyalty.services.program import program_update
-from loyalty.services.tiers import tier_create, tier_update, tiers_recalculate
+from loyalty.services.tiers import tier_create, tier_emails_held, tier_update, tiers_recalculate
 
 PASSWORD = "demo12345"
 STAFF = [("owner@demo.test", Role.OWNER, "Ольга Владимирова"), ("marketer@demo.test", Role.MARKETER, "Марина Котова"),
@@ -67,7 +67,9 @@ class Command(BaseCommand):
         rng = random.Random(20261123)
         now = timezone.now().replace(microsecond=0)
         start = now - timedelta(days=182)
-        with transaction.atomic():
+        # Six months of simulated history are not news: tier changes get their portal messages, but
+        # no email is queued (the worker would otherwise print ~166 of them over the sign-in code).
+        with transaction.atomic(), tier_emails_held():
             merchant = merchant_setup(slug="demo", name="Хвост и лапы", currency="RUB", timezone_name="Europe/Moscow", language="ru")
             program_update(merchant=merchant, changes={"accrual_percent": "5.00", "max_redeem_percent": "50.00", "points_ttl_days": 180,
                                                        "welcome_bonus": 300, "welcome_bonus_ttl_days": 14})
