@@ -15,6 +15,7 @@ from loyalty.api import serializers as s
 from loyalty.api.auth import HasAdminScope
 from loyalty.api.idempotency import idempotent_call
 from loyalty.drafts import draft_parse
+from loyalty.money import quantity_text
 from loyalty.services import tiers as tier_services
 from loyalty.services.program import PROGRAM_FIELDS
 
@@ -121,6 +122,10 @@ class CustomerCreateApi(APIView):
     def post(self, request):
         merchant = merchant_of(request)
         data = data_object(request)
+
+        unknown = sorted(set(data) - set(s.CustomerCreateSerializer().fields))
+        if unknown:
+            raise ValidationError({key: ["Unknown field."] for key in unknown})
 
         def run():
             serializer = s.CustomerCreateSerializer(data=data)
@@ -253,7 +258,7 @@ class ReceiptCommitApi(APIView):
 
         def run():
             store, customer = resolve_checkout(request, data)
-            draft = draft_parse(data, currency=merchant.currency)
+            draft = draft_parse(data, currency=merchant.currency, extra_keys=("number",))
             receipt, calc = services.receipt_commit(
                 merchant=merchant, store=store, customer=customer, draft=draft, number=data.get("number"), now=timezone.now()
             )
@@ -294,10 +299,10 @@ def receipt_payload(receipt) -> dict:
         "points_reversed": receipt.points_reversed,
         "points_returned": receipt.points_returned,
         "lines": [
-            {"sku": line.sku, "name": line.name, "category": line.category, "quantity": str(line.quantity), "price": str(line.price),
+            {"sku": line.sku, "name": line.name, "category": line.category, "quantity": quantity_text(line.quantity), "price": str(line.price),
              "amount": str(line.amount), "discount": str(line.discount), "redeemed_points": line.redeemed_points,
              "redeemed_amount": str(line.redeemed_amount), "total": str(line.total), "accrued_points": line.accrued_points,
-             "returned_quantity": str(line.returned_quantity)}
+             "returned_quantity": quantity_text(line.returned_quantity)}
             for line in receipt.lines.all()
         ],
         "applied": receipt.applied,
