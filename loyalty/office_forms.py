@@ -4,6 +4,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.inputs import DateField
 from accounts.models import ApiScope, Role
 
 
@@ -63,8 +64,8 @@ class AdjustForm(forms.Form):
 class ReceiptFilterForm(forms.Form):
     number = forms.CharField(label=_("Receipt number"), required=False)
     store = forms.ChoiceField(label=_("Store"), required=False)
-    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args, stores=(), **kwargs):
         super().__init__(*args, **kwargs)

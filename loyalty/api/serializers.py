@@ -1,7 +1,15 @@
 """Request and response shapes of the API, used for input checks and the OpenAPI schema."""
 from rest_framework import serializers
 
+from accounts.inputs import DATE_MAX, DATE_MIN
 from accounts.models import Gender
+
+
+def calendar_date(value):
+    """Dates at the edge of the calendar are bad input (date arithmetic on them overflows)."""
+    if value is not None and not DATE_MIN <= value <= DATE_MAX:
+        raise serializers.ValidationError(f"Enter a date from {DATE_MIN.isoformat()} to {DATE_MAX.isoformat()}.")
+    return value
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -37,7 +45,7 @@ class CustomerCreateSerializer(serializers.Serializer):
     phone = serializers.CharField(max_length=40)
     name = serializers.CharField(max_length=200, required=False, allow_blank=True)
     email = serializers.EmailField(required=False, allow_blank=True)
-    birthday = serializers.DateField(required=False, allow_null=True)
+    birthday = serializers.DateField(required=False, allow_null=True, validators=[calendar_date])
     gender = serializers.ChoiceField(choices=Gender.choices, required=False, allow_blank=True)
     referral_code = serializers.CharField(max_length=8, required=False, allow_blank=True)
     invite = serializers.CharField(max_length=64, required=False, allow_blank=True)
