@@ -174,12 +174,46 @@ class CalculationSerializer(serializers.Serializer):
 class CommittedReceiptSerializer(CalculationSerializer):
     id = serializers.UUIDField()
     number = serializers.CharField()
-    balance = BalanceSerializer()
+    balance = BalanceSerializer(allow_null=True, help_text="The customer's new balance; null for an anonymous sale")
+
+
+class StoredLineSerializer(PricedLineSerializer):
+    name = serializers.CharField()
+    category = serializers.CharField()
+    returned_quantity = serializers.CharField()
+
+
+class ReceiptSerializer(serializers.Serializer):
+    """A stored receipt as read back: the figures of its commit, plus its store, customer and returns."""
+
+    id = serializers.UUIDField()
+    number = serializers.CharField()
+    store = serializers.CharField(help_text="Store code")
+    customer = serializers.UUIDField(allow_null=True, help_text="null for an anonymous sale")
+    purchased_at = serializers.DateTimeField()
+    subtotal = serializers.CharField()
+    discount = serializers.CharField()
+    redeemed_points = serializers.IntegerField()
+    redeemed_amount = serializers.CharField()
+    total = serializers.CharField()
+    accrued_points = serializers.IntegerField()
+    refunded_amount = serializers.CharField()
+    points_reversed = serializers.IntegerField()
+    points_returned = serializers.IntegerField()
+    lines = StoredLineSerializer(many=True)
+    applied = AppliedSerializer(many=True)
+
+
+class PaginatedEntrySerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = EntrySerializer(many=True)
 
 
 class RefundLineSerializer(serializers.Serializer):
-    sku = serializers.CharField()
-    quantity = serializers.CharField()
+    sku = serializers.CharField(max_length=64)
+    quantity = serializers.CharField(help_text='Decimal string, e.g. "1" or "0.350"')
 
 
 class RefundRequestSerializer(serializers.Serializer):
@@ -191,4 +225,4 @@ class RefundSerializer(serializers.Serializer):
     refunded_amount = serializers.CharField()
     points_reversed = serializers.IntegerField()
     points_returned = serializers.IntegerField()
-    balance = BalanceSerializer()
+    balance = BalanceSerializer(allow_null=True, help_text="The customer's new balance; null for an anonymous sale")
