@@ -2,8 +2,9 @@
 
 - A chunked body without Content-Length is read when the server has de-chunked it (gunicorn sets
   `wsgi.input_terminated`), up to the API's body limit; otherwise it is refused with 411.
-- A NUL character (or a lone surrogate) in the path, the query string or a form post is 400: the API's
-  error shape under /api/, a plain 400 page for the screens. JSON bodies are checked by the API's parser.
+- A NUL character (or a lone surrogate) in the path, the query string, a form post or the API's
+  Idempotency-Key is 400: the API's error shape under /api/, a plain 400 page for the screens.
+  JSON bodies are checked by the API's parser (loyalty.api.parsers).
 """
 import io
 
@@ -58,6 +59,8 @@ class InputGuardMiddleware:
         fields: dict = {}
         if text_is_bad(request.path_info):
             fields["path"] = [bad_text_message()]
+        if is_api and text_is_bad(request.headers.get("Idempotency-Key", "")):
+            fields["Idempotency-Key"] = [bad_text_message()]
         sources = [request.GET]
         if not is_api and request.method == "POST" and request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
             sources.append(request.POST)

@@ -94,6 +94,10 @@ def test_nul_in_the_path_or_the_query_is_400_in_the_api_shape(admin_client, pos_
         assert response.status_code == 400, url
         assert set(response.json()) == {"code", "detail", "fields"}
     assert admin_client.delete("/api/v1/tiers/gold%00").status_code == 400
+    before = row_counts()
+    response = pos_client.post("/api/v1/receipts", {"number": "K-1", "lines": [LINE]}, format="json", HTTP_IDEMPOTENCY_KEY="k\x00")
+    assert response.status_code == 400 and "Idempotency-Key" in response.json()["fields"]
+    assert row_counts() == before
 
 
 def test_an_error_that_quotes_a_lone_surrogate_still_renders(settings):
