@@ -76,9 +76,9 @@ class TierProgressSerializer(serializers.Serializer):
 
 
 class TierSerializer(serializers.Serializer):
-    code = serializers.CharField(max_length=32)
+    code = serializers.CharField(max_length=32, help_text="Letters, digits, - or _; unique per merchant (400 on `code` when taken)")
     name = serializers.CharField(max_length=100)
-    rank = serializers.IntegerField(min_value=1)
+    rank = serializers.IntegerField(min_value=1, max_value=1000, help_text="Unique per merchant (400 on `rank` when taken); higher is better")
     accrual_percent = serializers.CharField(allow_null=True, required=False, help_text="null = the program's base rate")
     max_redeem_percent = serializers.CharField(allow_null=True, required=False, help_text="null = the program's cap")
     discount_percent = serializers.CharField(required=False)
@@ -121,8 +121,9 @@ class DraftLineSerializer(serializers.Serializer):
     sku = serializers.CharField(max_length=64)
     name = serializers.CharField(required=False)
     category = serializers.CharField(required=False)
-    quantity = serializers.CharField(help_text='Decimal string, e.g. "2" or "0.350"')
-    price = serializers.CharField(help_text='Decimal string in the currency, e.g. "89.90"')
+    quantity = serializers.CharField(help_text='A decimal string (or JSON number) above zero with at most 3 places, e.g. "2" or "0.350"; '
+                                               'no exponent or separators')
+    price = serializers.CharField(help_text='A decimal string (or JSON number) in the currency, e.g. "89.90"; no exponent or separators')
 
 
 class DraftSerializer(serializers.Serializer):
