@@ -18,7 +18,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts.errors import ApplicationError
-from loyalty.money import money_quantize, points_from_money, split_integer, split_money
+from loyalty.money import money_quantize, points_from_money, quantity_text, split_integer, split_money
 
 ZERO = Decimal("0")
 HUNDRED = Decimal("100")
@@ -137,7 +137,7 @@ class Calculation:
                     "sku": line.sku,
                     "name": line.name,
                     "category": line.category,
-                    "quantity": str(line.quantity),
+                    "quantity": quantity_text(line.quantity),
                     "price": str(line.price),
                     "amount": money(line.amount),
                     "discount": money(line.discount),

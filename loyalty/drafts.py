@@ -6,48 +6,45 @@ counter refuses too, with the same message.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from accounts.errors import ValidationError
+from accounts.inputs import DATE_MAX, DATE_MIN, InputError, decimal_parse
 from loyalty.checkout import Draft, DraftLine
 from loyalty.money import currency_places
 
 MAX_LINES = 1000
 MAX_INTEGER_DIGITS = 12
 QUANTITY_PLACES = 3
+DRAFT_KEYS = ("customer", "phone", "store", "purchased_at", "lines", "redeem_points", "promo_codes")
+LINE_KEYS = ("sku", "name", "category", "quantity", "price")
 # A till's clock may run a little ahead of ours; a receipt further in the future is refused.
 CLOCK_SKEW = timedelta(minutes=5)
 
 
 def _decimal_field(value, *, places: int, allow_zero: bool, errors: dict, key: str) -> Decimal | None:
-    if isinstance(value, bool) or not isinstance(value, (str, int)):
-        errors[key] = [_("Send a decimal number as a string, such as \"89.90\".")]
-        return None
-    text = str(value).strip()
+    """A quantity or price in its canonical form (`places` decimals, never "-0"), or None with errors[key] set."""
     try:
-        number = Decimal(text)
-    except (InvalidOperation, ValueError):
-        errors[key] = [_("\"%(value)s\" is not a number.") % {"value": text[:40]}]
-        return None
-    if not number.is_finite():
-        errors[key] = [_("\"%(value)s\" is not a number.") % {"value": text[:40]}]
-        return None
-    _sign, digits, exponent = number.as_tuple()
-    integer_digits = len(digits) + exponent
-    if integer_digits > MAX_INTEGER_DIGITS:
-        errors[key] = [_("The number is too large (at most %(n)d digits before the point).") % {"n": MAX_INTEGER_DIGITS}]
-        return None
-    if exponent < -places:
-        errors[key] = [_("Use at most %(n)d decimal places.") % {"n": places}]
+        number = decimal_parse(value, places=places, integer_digits=MAX_INTEGER_DIGITS)
+    except InputError as exc:
+        errors[key] = [exc.message]
         return None
     if number < 0 or (number == 0 and not allow_zero):
         errors[key] = [_("Must be greater than zero.") if not allow_zero else _("Must not be negative.")]
         return None
     return number
+
+
+def unknown_keys_check(data: dict, allowed, *, errors: dict, prefix: str = "") -> None:
+    """Name every key of `data` outside `allowed`: a misspelt key is refused, never silently ignored."""
+    for key in data:
+        if key not in allowed:
+            name = f"{prefix}.{key}" if prefix else str(key)
+            errors[name] = [_("Unknown field.")]
 
 
 def _text(value, *, key: str, errors: dict, max_length: int, required: bool) -> str:
@@ -93,6 +90,9 @@ def purchased_at_parse(value, *, errors: dict, now: datetime) -> datetime:
         moment = parse_datetime(value.strip())
     except ValueError:
         moment = None
+    if moment is not None and not DATE_MIN.year < moment.year < DATE_MAX.year:
+        errors["purchased_at"] = [_("That date is too far in the past.") if moment.year <= DATE_MIN.year else _("A purchase cannot be in the future.")]
+        return now
     if moment is None or timezone.is_naive(moment):
         errors["purchased_at"] = [_("Send an ISO 8601 date and time with its offset, such as 2026-11-23T10:30:00+03:00.")]
         return now
@@ -105,8 +105,8 @@ def purchased_at_parse(value, *, errors: dict, now: datetime) -> datetime:
     return moment
 
 
-def draft_parse(data, *, currency: str, now: datetime | None = None) -> Draft:
-    """Build a Draft from request data.
+def draft_parse(data, *, currency: str, now: datetime | None = None, extra_keys: tuple[str, ...] = ()) -> Draft:
+    """Build a Draft from request data; `extra_keys` are the other keys the caller reads (e.g. a commit's `number`).
 
     Raises:
         ValidationError: with a message per bad field, keys like `lines[2].price`.
@@ -115,6 +115,7 @@ def draft_parse(data, *, currency: str, now: datetime | None = None) -> Draft:
     errors: dict = {}
     if not isinstance(data, dict):
         raise ValidationError({"non_field_errors": [_("Send a JSON object.")]})
+    unknown_keys_check(data, DRAFT_KEYS + extra_keys, errors=errors)
     raw_lines = data.get("lines")
     lines: list[DraftLine] = []
     if not isinstance(raw_lines, list) or not raw_lines:
@@ -128,6 +129,7 @@ def draft_parse(data, *, currency: str, now: datetime | None = None) -> Draft:
             if not isinstance(raw, dict):
                 errors[prefix] = [_("Each line is an object with sku, quantity and price.")]
                 continue
+            unknown_keys_check(raw, LINE_KEYS, errors=errors, prefix=prefix)
             sku = _text(raw.get("sku"), key=f"{prefix}.sku", errors=errors, max_length=64, required=True)
             name = _text(raw.get("name"), key=f"{prefix}.name", errors=errors, max_length=200, required=False)
             category = _text(raw.get("category"), key=f"{prefix}.category", errors=errors, max_length=100, required=False)

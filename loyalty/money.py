@@ -78,3 +78,9 @@ def split_money(total: Decimal, weights: list[Decimal], currency: str, caps: lis
     units = int((total / quantum).to_integral_value())
     unit_caps = [int((cap / quantum).to_integral_value(rounding=ROUND_FLOOR)) for cap in caps] if caps is not None else None
     return [quantum * share for share in split_integer(units, weights, unit_caps)]
+
+
+def quantity_text(quantity: Decimal) -> str:
+    """A quantity's canonical text in answers: no exponent, no trailing zeros ("2", "0.35", "1.5")."""
+    text = f"{quantity.normalize():f}"
+    return "0" if text in ("-0", "0") else text

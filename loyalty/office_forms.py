@@ -6,6 +6,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from accounts.inputs import DateField
 from accounts.models import ApiScope, Gender, Role
 
 
@@ -65,8 +66,8 @@ class AdjustForm(forms.Form):
 class ReceiptFilterForm(forms.Form):
     number = forms.CharField(label=_("Receipt number"), required=False)
     store = forms.ChoiceField(label=_("Store"), required=False)
-    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args, stores=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -113,7 +114,7 @@ class CustomerEditForm(forms.Form):
                             help_text=_("Any format; another customer's number is refused."),
                             widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel", "autocomplete": "off"}))
     email = forms.EmailField(label=_("Email"), required=False, widget=forms.EmailInput(attrs={"autocomplete": "off"}))
-    birthday = forms.DateField(label=_("Birthday"), required=False,
+    birthday = DateField(label=_("Birthday"), required=False,
                                widget=forms.DateInput(attrs={"type": "date", "min": "1900-01-01"}, format="%Y-%m-%d"))
     gender = forms.ChoiceField(label=_("Gender"), required=False, choices=[("", _("Not stated"))] + list(Gender.choices))
     language = forms.ChoiceField(label=_("Language"), required=False,
@@ -147,7 +148,7 @@ EARLIEST_DATE = date(2000, 1, 1)
 LATEST_DATE = date(2100, 12, 31)
 
 
-class BoundedDateField(forms.DateField):
+class BoundedDateField(DateField):
     """A date a person can mean in a filter: 2000 to 2100. 9999-12-31 is bad input, not a query."""
 
     widget = forms.DateInput(attrs={"type": "date", "min": EARLIEST_DATE.isoformat(), "max": LATEST_DATE.isoformat()})

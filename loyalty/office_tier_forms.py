@@ -7,6 +7,8 @@ loyalty.services.tiers, whose errors the views put back beside these fields.
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.inputs import DateField
+
 CONDITION_KEYS = ("total_spend", "purchases", "single_receipt", "referrals")
 MONEY_KEYS = ("total_spend", "single_receipt")
 CONDITION_LABELS = {
@@ -139,7 +141,7 @@ class TierForm(forms.Form):
 
 class TierOverrideForm(forms.Form):
     tier = forms.ChoiceField(label=_("Tier"))
-    until = forms.DateField(label=_("Until"), widget=forms.DateInput(attrs={"type": "date"}),
+    until = DateField(label=_("Until"), widget=forms.DateInput(attrs={"type": "date"}),
                             help_text=_("The customer returns to their earned tier at the end of this day."))
     reason = forms.CharField(label=_("Reason"), max_length=250, help_text=_("Recorded in the tier history and the audit log."))
 

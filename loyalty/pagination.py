@@ -11,7 +11,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+
+from accounts.inputs import DATE_MAX, DATE_MIN
 
 PAGE_SIZE = 50
 
@@ -36,9 +39,12 @@ def _decode(cursor: str, pk_type) -> tuple[datetime, object] | None:
         stamp_text, pk_text = json.loads(base64.urlsafe_b64decode(padded.encode()))
         stamp = parse_datetime(stamp_text)
         pk = pk_type(pk_text)
-    except (ValueError, TypeError, json.JSONDecodeError, UnicodeDecodeError):
+    except (ValueError, TypeError, AttributeError, OverflowError, json.JSONDecodeError, UnicodeDecodeError, RecursionError):
         return None
-    if stamp is None:
+    # A forged cursor is a first page, never a 500: an aware moment inside the calendar, a 64-bit id.
+    if stamp is None or timezone.is_naive(stamp) or not DATE_MIN.year < stamp.year < DATE_MAX.year:
+        return None
+    if isinstance(pk, int) and not 0 < pk < 2**63:
         return None
     return stamp, pk
 

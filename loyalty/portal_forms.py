@@ -3,6 +3,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from accounts.inputs import DateField
 from accounts.phones import phone_normalize
 
 
@@ -48,7 +49,7 @@ class CodeForm(forms.Form):
 class ProfileForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200, required=False)
     email = forms.EmailField(label=_("Email"))
-    birthday = forms.DateField(label=_("Birthday"), required=False, help_text=_("It can be set once; a gift comes on the day."),
+    birthday = DateField(label=_("Birthday"), required=False, help_text=_("It can be set once; a gift comes on the day."),
                                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     consent_email = forms.BooleanField(label=_("Offers by email"), required=False)
     consent_sms = forms.BooleanField(label=_("Offers by SMS"), required=False)

@@ -1,7 +1,15 @@
 """Request and response shapes of the API, used for input checks and the OpenAPI schema."""
 from rest_framework import serializers
 
+from accounts.inputs import DATE_MAX, DATE_MIN
 from accounts.models import Gender
+
+
+def calendar_date(value):
+    """Dates at the edge of the calendar are bad input (date arithmetic on them overflows)."""
+    if value is not None and not DATE_MIN <= value <= DATE_MAX:
+        raise serializers.ValidationError(f"Enter a date from {DATE_MIN.isoformat()} to {DATE_MAX.isoformat()}.")
+    return value
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -37,7 +45,7 @@ class CustomerCreateSerializer(serializers.Serializer):
     phone = serializers.CharField(max_length=40)
     name = serializers.CharField(max_length=200, required=False, allow_blank=True)
     email = serializers.EmailField(required=False, allow_blank=True)
-    birthday = serializers.DateField(required=False, allow_null=True)
+    birthday = serializers.DateField(required=False, allow_null=True, validators=[calendar_date])
     gender = serializers.ChoiceField(choices=Gender.choices, required=False, allow_blank=True)
     referral_code = serializers.CharField(max_length=8, required=False, allow_blank=True)
     invite = serializers.CharField(max_length=64, required=False, allow_blank=True)
@@ -68,9 +76,9 @@ class TierProgressSerializer(serializers.Serializer):
 
 
 class TierSerializer(serializers.Serializer):
-    code = serializers.CharField(max_length=32)
+    code = serializers.CharField(max_length=32, help_text="Letters, digits, - or _; unique per merchant (400 on `code` when taken)")
     name = serializers.CharField(max_length=100)
-    rank = serializers.IntegerField(min_value=1)
+    rank = serializers.IntegerField(min_value=1, max_value=1000, help_text="Unique per merchant (400 on `rank` when taken); higher is better")
     accrual_percent = serializers.CharField(allow_null=True, required=False, help_text="null = the program's base rate")
     max_redeem_percent = serializers.CharField(allow_null=True, required=False, help_text="null = the program's cap")
     discount_percent = serializers.CharField(required=False)
@@ -113,8 +121,9 @@ class DraftLineSerializer(serializers.Serializer):
     sku = serializers.CharField(max_length=64)
     name = serializers.CharField(required=False)
     category = serializers.CharField(required=False)
-    quantity = serializers.CharField(help_text='Decimal string, e.g. "2" or "0.350"')
-    price = serializers.CharField(help_text='Decimal string in the currency, e.g. "89.90"')
+    quantity = serializers.CharField(help_text='A decimal string (or JSON number) above zero with at most 3 places, e.g. "2" or "0.350"; '
+                                               'no exponent or separators')
+    price = serializers.CharField(help_text='A decimal string (or JSON number) in the currency, e.g. "89.90"; no exponent or separators')
 
 
 class DraftSerializer(serializers.Serializer):
@@ -166,12 +175,46 @@ class CalculationSerializer(serializers.Serializer):
 class CommittedReceiptSerializer(CalculationSerializer):
     id = serializers.UUIDField()
     number = serializers.CharField()
-    balance = BalanceSerializer()
+    balance = BalanceSerializer(allow_null=True, help_text="The customer's new balance; null for an anonymous sale")
+
+
+class StoredLineSerializer(PricedLineSerializer):
+    name = serializers.CharField()
+    category = serializers.CharField()
+    returned_quantity = serializers.CharField()
+
+
+class ReceiptSerializer(serializers.Serializer):
+    """A stored receipt as read back: the figures of its commit, plus its store, customer and returns."""
+
+    id = serializers.UUIDField()
+    number = serializers.CharField()
+    store = serializers.CharField(help_text="Store code")
+    customer = serializers.UUIDField(allow_null=True, help_text="null for an anonymous sale")
+    purchased_at = serializers.DateTimeField()
+    subtotal = serializers.CharField()
+    discount = serializers.CharField()
+    redeemed_points = serializers.IntegerField()
+    redeemed_amount = serializers.CharField()
+    total = serializers.CharField()
+    accrued_points = serializers.IntegerField()
+    refunded_amount = serializers.CharField()
+    points_reversed = serializers.IntegerField()
+    points_returned = serializers.IntegerField()
+    lines = StoredLineSerializer(many=True)
+    applied = AppliedSerializer(many=True)
+
+
+class PaginatedEntrySerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = EntrySerializer(many=True)
 
 
 class RefundLineSerializer(serializers.Serializer):
-    sku = serializers.CharField()
-    quantity = serializers.CharField()
+    sku = serializers.CharField(max_length=64)
+    quantity = serializers.CharField(help_text='Decimal string, e.g. "1" or "0.350"')
 
 
 class RefundRequestSerializer(serializers.Serializer):
@@ -183,4 +226,4 @@ class RefundSerializer(serializers.Serializer):
     refunded_amount = serializers.CharField()
     points_reversed = serializers.IntegerField()
     points_returned = serializers.IntegerField()
-    balance = BalanceSerializer()
+    balance = BalanceSerializer(allow_null=True, help_text="The customer's new balance; null for an anonymous sale")

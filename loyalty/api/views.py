@@ -15,14 +15,20 @@ from loyalty.api import serializers as s
 from loyalty.api.auth import HasAdminScope
 from loyalty.api.idempotency import idempotent_call
 from loyalty.drafts import draft_parse
+from loyalty.money import quantity_text
 from loyalty.services import tiers as tier_services
 from loyalty.services.program import PROGRAM_FIELDS
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
-    "Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
+    "Idempotency-Key", {"type": "string", "minLength": 1, "maxLength": 255, "pattern": r"\S"}, OpenApiParameter.HEADER, required=False,
     description="Up to 255 characters. The same key and body replays the first response; another body is 409.",
 )
-ERRORS = {400: s.ErrorSerializer, 401: s.ErrorSerializer, 404: s.ErrorSerializer, 409: s.ErrorSerializer, 422: s.ErrorSerializer}
+# Each operation lists the errors it can answer; 400, 401, 403, 500 (and 411, 413, 415 for a body) are
+# added to every operation by loyalty.api.schema.common_errors_hook.
+READ_ERRORS = {404: s.ErrorSerializer}
+ERRORS = {404: s.ErrorSerializer, 409: s.ErrorSerializer, 422: s.ErrorSerializer}
+TIER_CODE = OpenApiParameter("code", {"type": "string", "minLength": 1, "maxLength": 32, "pattern": r"^[\w-]+$"}, OpenApiParameter.PATH,
+                             description="The tier's code")
 
 CUSTOMER_EXAMPLE = {
     "id": "5f0c6f9e-2f7a-4d8e-9d1c-0c8b7a6e5d4c", "phone": "+79991234567", "name": "Artem", "email": "a@example.com",
@@ -90,14 +96,14 @@ def data_object(request) -> dict:
 class ProgramApi(APIView):
     permission_classes = [HasAdminScope]
 
-    @extend_schema(responses={200: s.ProgramSerializer, 401: s.ErrorSerializer, 403: s.ErrorSerializer},
+    @extend_schema(responses={200: s.ProgramSerializer},
                    examples=[OpenApiExample("Program", value={"accrual_percent": "5.00", "max_redeem_percent": "100.00", "point_value": "1.00",
                                                               "points_ttl_days": 365, "pending_days": 0, "welcome_bonus": 300,
                                                               "welcome_bonus_ttl_days": 14}, response_only=True)])
     def get(self, request):
         return Response(self._payload(selectors.program_get(merchant=merchant_of(request))))
 
-    @extend_schema(request=s.ProgramPatchSerializer, responses={200: s.ProgramSerializer, **ERRORS},
+    @extend_schema(request=s.ProgramPatchSerializer, responses={200: s.ProgramSerializer},
                    examples=[OpenApiExample("Raise accrual to 7%", value={"accrual_percent": "7.00"}, request_only=True)])
     def patch(self, request):
         program = services.program_update(merchant=merchant_of(request), changes=data_object(request))
@@ -122,6 +128,10 @@ class CustomerCreateApi(APIView):
         merchant = merchant_of(request)
         data = data_object(request)
 
+        unknown = sorted(set(data) - set(s.CustomerCreateSerializer().fields))
+        if unknown:
+            raise ValidationError({key: ["Unknown field."] for key in unknown})
+
         def run():
             serializer = s.CustomerCreateSerializer(data=data)
             serializer.is_valid(raise_exception=True)
@@ -137,8 +147,9 @@ class CustomerCreateApi(APIView):
 
 class CustomerLookupApi(APIView):
     @extend_schema(
-        parameters=[OpenApiParameter("q", str, required=True, description="A phone in any format, a card number, or a referral code")],
-        responses={200: s.CustomerSerializer, **ERRORS},
+        parameters=[OpenApiParameter("q", {"type": "string", "minLength": 1, "maxLength": 64, "pattern": r"\S"}, required=True,
+                                     description="A phone in any format, a card number, or a referral code (1 to 64 characters, not blank)")],
+        responses={200: s.CustomerSerializer, **READ_ERRORS},
         examples=[OpenApiExample("Found", value=CUSTOMER_EXAMPLE, response_only=True)],
     )
     def get(self, request):
@@ -155,7 +166,7 @@ class CustomerLookupApi(APIView):
 
 
 class CustomerDetailApi(APIView):
-    @extend_schema(responses={200: s.CustomerSerializer, **ERRORS}, examples=[OpenApiExample("Customer", value=CUSTOMER_EXAMPLE, response_only=True)])
+    @extend_schema(responses={200: s.CustomerSerializer, **READ_ERRORS}, examples=[OpenApiExample("Customer", value=CUSTOMER_EXAMPLE, response_only=True)])
     def get(self, request, customer_id):
         merchant = merchant_of(request)
         return Response(customer_payload(merchant=merchant, customer=customer_or_404(merchant=merchant, customer_id=customer_id)))
@@ -169,7 +180,9 @@ class EntryPagination(PageNumberPagination):
 
 class CustomerEntriesApi(APIView):
     @extend_schema(
-        responses={200: s.EntrySerializer(many=True), **ERRORS},
+        parameters=[OpenApiParameter("page", int, description="Page number, from 1 (404 past the last page)"),
+                    OpenApiParameter("page_size", int, description="Entries per page, 50 by default, at most 200")],
+        responses={200: s.PaginatedEntrySerializer, **READ_ERRORS},
         examples=[OpenApiExample("History", response_only=True, value={"count": 1, "next": None, "previous": None, "results": [
             {"id": 10, "at": "2026-11-23T10:00:00+03:00", "kind": "welcome", "points": 300, "receipt": None,
              "description": "Welcome bonus for joining", "expires_on": "2026-12-07"}]})],
@@ -253,7 +266,7 @@ class ReceiptCommitApi(APIView):
 
         def run():
             store, customer = resolve_checkout(request, data)
-            draft = draft_parse(data, currency=merchant.currency)
+            draft = draft_parse(data, currency=merchant.currency, extra_keys=("number",))
             receipt, calc = services.receipt_commit(
                 merchant=merchant, store=store, customer=customer, draft=draft, number=data.get("number"), now=timezone.now()
             )
@@ -268,7 +281,7 @@ class ReceiptCommitApi(APIView):
 
 
 class ReceiptDetailApi(APIView):
-    @extend_schema(responses={200: s.CommittedReceiptSerializer, **ERRORS})
+    @extend_schema(responses={200: s.ReceiptSerializer, **READ_ERRORS})
     def get(self, request, receipt_id):
         merchant = merchant_of(request)
         receipt = selectors.receipt_get(merchant=merchant, receipt_id=receipt_id)
@@ -294,10 +307,10 @@ def receipt_payload(receipt) -> dict:
         "points_reversed": receipt.points_reversed,
         "points_returned": receipt.points_returned,
         "lines": [
-            {"sku": line.sku, "name": line.name, "category": line.category, "quantity": str(line.quantity), "price": str(line.price),
+            {"sku": line.sku, "name": line.name, "category": line.category, "quantity": quantity_text(line.quantity), "price": str(line.price),
              "amount": str(line.amount), "discount": str(line.discount), "redeemed_points": line.redeemed_points,
              "redeemed_amount": str(line.redeemed_amount), "total": str(line.total), "accrued_points": line.accrued_points,
-             "returned_quantity": str(line.returned_quantity)}
+             "returned_quantity": quantity_text(line.returned_quantity)}
             for line in receipt.lines.all()
         ],
         "applied": receipt.applied,
@@ -309,7 +322,7 @@ class ReceiptRefundApi(APIView):
         request=s.RefundRequestSerializer, parameters=[IDEMPOTENCY_HEADER], responses={200: s.RefundSerializer, **ERRORS},
         examples=[OpenApiExample("Return one item", value={"lines": [{"sku": "MILK-1", "quantity": "1"}]}, request_only=True),
                   OpenApiExample("Return everything left", value={}, request_only=True),
-                  OpenApiExample("Refunded", response_only=True, value={"id": "3c1d…", "refunded_amount": "39.90", "points_reversed": 1,
+                  OpenApiExample("Refunded", response_only=True, value={"id": "3c1d2e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f", "refunded_amount": "39.90", "points_reversed": 1,
                                                                          "points_returned": 50, "balance": {"available": 152, "pending": 0}})],
     )
     def post(self, request, receipt_id):
@@ -363,7 +376,8 @@ def tier_payload(tier) -> dict:
 class TierListCreateApi(APIView):
     permission_classes = [HasAdminScope]
 
-    @extend_schema(responses={200: s.TierSerializer(many=True), **ERRORS}, examples=[OpenApiExample("Tiers", value=[TIER_EXAMPLE], response_only=True)])
+    # A list response's example is one item: the schema generator wraps it in the list.
+    @extend_schema(responses={200: s.TierSerializer(many=True)}, examples=[OpenApiExample("Tiers", value=TIER_EXAMPLE, response_only=True)])
     def get(self, request):
         return Response([tier_payload(tier) for tier in selectors.tier_list(merchant=merchant_of(request))])
 
@@ -377,17 +391,18 @@ class TierListCreateApi(APIView):
 class TierDetailApi(APIView):
     permission_classes = [HasAdminScope]
 
-    @extend_schema(responses={200: s.TierSerializer, **ERRORS}, examples=[OpenApiExample("Gold", value=TIER_EXAMPLE, response_only=True)])
+    @extend_schema(parameters=[TIER_CODE], responses={200: s.TierSerializer, **READ_ERRORS},
+                   examples=[OpenApiExample("Gold", value=TIER_EXAMPLE, response_only=True)])
     def get(self, request, code):
         return Response(tier_payload(tier_services.tier_get_or_404(merchant=merchant_of(request), code=code)))
 
-    @extend_schema(request=s.TierPatchSerializer, responses={200: s.TierSerializer, **ERRORS},
+    @extend_schema(parameters=[TIER_CODE], request=s.TierPatchSerializer, responses={200: s.TierSerializer, **ERRORS},
                    examples=[OpenApiExample("Lower the threshold", value={"entry": {"total_spend": "8000.00"}}, request_only=True)])
     def patch(self, request, code):
         tier = tier_services.tier_get_or_404(merchant=merchant_of(request), code=code)
         return Response(tier_payload(tier_services.tier_update(tier=tier, data=data_object(request))))
 
-    @extend_schema(responses={204: None, **ERRORS})
+    @extend_schema(parameters=[TIER_CODE], responses={204: None, **ERRORS})
     def delete(self, request, code):
         tier = tier_services.tier_get_or_404(merchant=merchant_of(request), code=code)
         tier_services.tier_delete(tier=tier)

@@ -1,11 +1,12 @@
 """Program settings: the base rules of a merchant's loyalty program."""
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.errors import ValidationError
+from accounts.inputs import InputError, decimal_parse, integer_parse
 from accounts.models import Merchant, User
 from accounts.services import audit_record
 from loyalty.models import Program
@@ -26,16 +27,13 @@ def program_create(*, merchant: Merchant, **fields) -> Program:
 
 
 def _decimal(value, *, field: str, low: Decimal, high: Decimal, low_inclusive: bool, errors: dict) -> Decimal | None:
-    if isinstance(value, bool) or value is None or isinstance(value, float):
+    if value is None:
         errors[field] = [_("Enter a number as a string, such as \"5.00\".")]
         return None
     try:
-        number = Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        errors[field] = [_("Enter a number, such as \"5.00\".")]
-        return None
-    if not number.is_finite() or number.as_tuple().exponent < -2:
-        errors[field] = [_("Use at most two decimal places.")]
+        number = decimal_parse(value, places=2)
+    except InputError as exc:
+        errors[field] = [exc.message]
         return None
     if (number < low if low_inclusive else number <= low) or number > high:
         errors[field] = [_("Enter a value from %(low)s to %(high)s.") % {"low": low, "high": high}]
@@ -49,12 +47,11 @@ def _integer(value, *, field: str, low: int, high: int, nullable: bool, errors: 
             return None
         errors[field] = [_("This field cannot be empty.")]
         return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-            value = int(value)
-        else:
-            errors[field] = [_("Enter a whole number.")]
-            return None
+    try:
+        value = integer_parse(value)
+    except InputError as exc:
+        errors[field] = [exc.message]
+        return None
     if value < low or value > high:
         errors[field] = [_("Enter a whole number from %(low)s to %(high)s.") % {"low": low, "high": high}]
         return None

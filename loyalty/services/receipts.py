@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from accounts.errors import ApplicationError, Conflict, ValidationError
 from accounts.models import Customer, Merchant, Store, User
 from loyalty.checkout import Calculation, CheckoutContext, Draft, ProgramRules, calculate
-from loyalty.drafts import _decimal_field
+from loyalty.drafts import _decimal_field, unknown_keys_check
 from loyalty.models import Entry, EntryKind, Lot, PointsAccount, Program, Receipt, ReceiptLine, Refund, RefundLine
 from loyalty.money import money_quantize
 from loyalty.services.ledger import account_lock, points_credit, points_debit, points_take_back, spendable_lots_read, spendable_points
@@ -185,6 +185,11 @@ def refund_lines_parse(data, *, lines: list[ReceiptLine]) -> dict[int, Decimal]:
     """
     if not isinstance(data, dict):
         raise ValidationError({"non_field_errors": [_("Send a JSON object.")]})
+    unknown: dict = {}
+    unknown_keys_check(data, ("lines",), errors=unknown)
+    if unknown:
+        # A misspelt key ({"line": [...]}) must never read as {} and return the whole receipt.
+        raise ValidationError(unknown)
     raw = data.get("lines")
     wanted: dict[int, Decimal] = {}
     if raw is None:
@@ -204,6 +209,7 @@ def refund_lines_parse(data, *, lines: list[ReceiptLine]) -> dict[int, Decimal]:
         if not isinstance(item, dict) or not isinstance(item.get("sku"), str):
             errors[key] = [_("Each line needs a sku and a quantity.")]
             continue
+        unknown_keys_check(item, ("sku", "quantity"), errors=errors, prefix=key)
         quantity = _decimal_field(item.get("quantity"), places=3, allow_zero=False, errors=errors, key=f"{key}.quantity")
         if quantity is None:
             continue

@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextvars
 from contextlib import contextmanager
 from datetime import datetime, time, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
@@ -26,6 +26,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.errors import ApplicationError, NotFound, ValidationError
+from accounts.inputs import InputError, decimal_parse
 from accounts.models import Customer, Merchant, User
 from accounts.services import audit_record
 from loyalty.checkout import TierRules
@@ -56,18 +57,15 @@ def _conditions_clean(value, *, field: str, errors: dict, nullable: bool):
             errors[name] = [_("Unknown condition; use total_spend, purchases, single_receipt or referrals.")]
             continue
         if key in MONEY_CONDITIONS:
-            if isinstance(raw, bool) or not isinstance(raw, (str, int)):
-                errors[name] = [_("Send an amount as a string, such as \"10000.00\".")]
-                continue
             try:
-                amount = Decimal(str(raw).strip())
-            except InvalidOperation:
-                errors[name] = [_("Send an amount as a string, such as \"10000.00\".")]
+                amount = decimal_parse(raw, places=2)
+            except InputError as exc:
+                errors[name] = [exc.message]
                 continue
-            if not amount.is_finite() or amount < 0 or amount.as_tuple().exponent < -2 or amount >= Decimal(10) ** 12:
+            if amount < 0:
                 errors[name] = [_("Send a non-negative amount with at most two decimal places.")]
                 continue
-            clean[key] = str(amount.quantize(Decimal("0.01")))
+            clean[key] = str(amount)
         else:
             if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0 or raw > 10**9:
                 errors[name] = [_("Send a whole number, zero or more.")]
@@ -82,15 +80,12 @@ def _percent_clean(value, *, field: str, errors: dict, nullable: bool):
             return None
         errors[field] = [_("This field cannot be null.")]
         return None
-    if isinstance(value, (bool, float)) or not isinstance(value, (str, int)):
-        errors[field] = [_("Send a percentage as a string, such as \"7.00\".")]
-        return None
     try:
-        number = Decimal(str(value).strip())
-    except InvalidOperation:
-        errors[field] = [_("Send a percentage as a string, such as \"7.00\".")]
+        number = decimal_parse(value, places=2, integer_digits=3)
+    except InputError as exc:
+        errors[field] = [exc.message]
         return None
-    if not number.is_finite() or number < 0 or number > 100 or number.as_tuple().exponent < -2:
+    if number < 0 or number > 100:
         errors[field] = [_("Send a percentage from 0 to 100 with at most two decimal places.")]
         return None
     return number
