@@ -16,6 +16,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.client_ip import client_ip
 from accounts.errors import ApplicationError, Conflict, ValidationError
 from accounts.phones import phone_display
 from accounts.portal_auth import (
@@ -32,10 +33,6 @@ from loyalty.portal_forms import CodeForm, JoinForm, LoginForm, ProfileForm
 SESSION_KEY = "portal"
 PENDING_KEY = "portal_pending"
 HISTORY_LIMIT = 100
-
-
-def _client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def _session_map(request, key: str) -> dict:
@@ -141,7 +138,7 @@ def portal_join(request, merchant):
                 _apply_errors(form, exc)
             else:
                 try:
-                    login_code_send(customer=customer, ip=_client_ip(request))
+                    login_code_send(customer=customer, ip=client_ip(request))
                 except ApplicationError as exc:
                     form.add_error(None, exc.message)
                 else:
@@ -157,7 +154,7 @@ def portal_login(request, merchant):
     form = LoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            customer = login_code_request(merchant=merchant, identifier=form.cleaned_data["identifier"], ip=_client_ip(request))
+            customer = login_code_request(merchant=merchant, identifier=form.cleaned_data["identifier"], ip=client_ip(request))
         except ValidationError as exc:
             _apply_errors(form, exc)
         except ApplicationError as exc:
