@@ -109,7 +109,8 @@ def test_cashier_sale_and_return_then_customer_sees_history(browser, live_server
     page.focus("#redeem")
     page.keyboard.press("F4")
     assert page.input_value("#redeem") == "max"
-    page.wait_for_function("document.querySelector('[data-testid=to-pay]') && /700/.test(document.querySelector('[data-testid=to-pay]').textContent)")
+    # A locator wait: wait_for_function compiles its predicate in the page, which the Content-Security-Policy forbids.
+    page.locator("[data-testid=to-pay]", has_text="700").wait_for()
     shot(page, f"{language}-counter-2-ring-up")
 
     # A double click commits once; so does posting the very same form again.

@@ -51,6 +51,12 @@ def test_pages_work_under_the_policy(browser, live_server, language):
         page.fill("#id_q", "Anna 1")
     wait_until(page, "document.querySelector('#customer-results').innerText.indexOf('Anna 2') === -1")
     assert "Anna 1" in page.inner_text("#customer-results")
+    # The counter's live preview (htmx) and keyboard script.
+    customer = merchant.customers.order_by("created_at").first()
+    page.goto(f"{live_server.url}/counter/customers/{customer.pk}/")
+    with page.expect_response(lambda response: f"/counter/customers/{customer.pk}/sale/" in response.url):
+        page.fill("#amount", "1000")
+    shot(page, f"{language}-csp-counter")
     # The language switch submits itself (a static script, not an onchange attribute).
     other = "ru" if language == "en" else "en"
     page.select_option("#lang-select", other)
