@@ -210,7 +210,7 @@ def login_code_verify(*, merchant: Merchant, subject: str, code: str, now: datet
         raise ValidationError({"code": [_("Enter the 6-digit code from the message.")]})
     with transaction.atomic():
         row = (
-            LoginCode.objects.select_for_update()
+            LoginCode.objects.select_for_update(of=("self",))
             .filter(merchant=merchant, subject=subject or "-", used_at__isnull=True)
             .select_related("customer")
             .order_by("-created_at")
