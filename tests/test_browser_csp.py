@@ -45,6 +45,13 @@ def test_pages_work_under_the_policy(browser, live_server, language):
     wait_until(page, "!!(window.Chart && Chart.getChart(document.getElementById('daily-chart')))")
     assert page.evaluate("!!Chart.getChart(document.getElementById('tier-chart'))")
     shot(page, f"{language}-csp-dashboard")
+    # Staff: inviting someone who already works here is refused with a pointer to the role form.
+    page.goto(f"{live_server.url}/office/staff/")
+    assert page.input_value("#id_role") == "cashier"
+    page.fill("#id_email", "owner@demo.test")
+    page.click("form:has(#id_email) button[type=submit]")
+    page.wait_for_selector(".field-error")
+    shot(page, f"{language}-csp-staff-invite-refused")
     # htmx: the customer list filters as one types.
     page.goto(f"{live_server.url}/office/customers/")
     with page.expect_response(lambda response: "/office/customers/?" in response.url and "Anna" in response.url):
