@@ -6,6 +6,8 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+# `make run` is development: DEBUG on, and SMS sign-in and join codes printed in this terminal.
+SMS_BACKEND ?= accounts.sms.ConsoleSmsBackend
 
 .PHONY: setup run test lint bench messages clean
 
@@ -17,6 +19,8 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
+run: export DEBUG := 1
+run: export SMS_BACKEND := $(SMS_BACKEND)
 run: setup
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
@@ -34,6 +38,7 @@ test: lint
 bench: setup
 	$(BIN)/python bench/run.py
 
+messages: export DEBUG := 1
 messages: setup
 	$(BIN)/python manage.py makemessages -l ru --ignore=.venv --ignore=staticfiles
 	$(BIN)/python manage.py compilemessages --ignore=.venv

@@ -187,15 +187,28 @@ class AuditEvent(models.Model):
 
 
 class LoginCode(models.Model):
-    """A one-time code a customer signs in to the portal with.
+    """A one-time code that proves an email address or phone number in the portal.
+
+    `subject` is a keyed hash of what was typed (an email or a phone in E.164), so a request for
+    a stranger leaves the same kind of row as one for a member and the two cannot be told apart.
+    A sign-in code names its customer; a code for an unknown address names nobody and is never
+    sent; a join code carries the typed profile in `join_data` and the customer is created only
+    when the code comes back (so joining proves the phone).
 
     Only a keyed hash of the code is stored. A code is good for CODE_TTL minutes and
     CODE_MAX_TRIES wrong guesses; asking for a new one retires the old ones. The rows also
-    serve as the request log that throttles how often codes are sent (per customer and per IP).
+    serve as the request log that throttles how often codes are sent (per subject and per IP).
     """
 
+    class Purpose(models.TextChoices):
+        LOGIN = "login", "login"
+        JOIN = "join", "join"
+
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+")
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="login_codes")
+    customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.CASCADE, related_name="login_codes")
+    subject = models.CharField(max_length=64, blank=True)
+    purpose = models.CharField(max_length=8, choices=Purpose.choices, default=Purpose.LOGIN)
+    join_data = models.JSONField(null=True, blank=True)
     code_hash = models.CharField(max_length=64)
     created_at = models.DateTimeField(default=dj_timezone.now)
     expires_at = models.DateTimeField()
@@ -203,13 +216,14 @@ class LoginCode(models.Model):
     # Set when the code signs the customer in, or when a newer code replaces it.
     used_at = models.DateTimeField(null=True, blank=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
-    channels = models.CharField(max_length=32, blank=True)  # where it was sent: "email", "sms", "email,sms"
+    channels = models.CharField(max_length=32, blank=True)  # where it was sent: "email", "sms", "email,sms", "" (nowhere)
 
     class Meta:
         indexes = [
             models.Index(fields=["merchant", "customer", "-created_at"], name="logincode_customer_created"),
+            models.Index(fields=["merchant", "subject", "-created_at"], name="logincode_subject_created"),
             models.Index(fields=["merchant", "ip", "-created_at"], name="logincode_ip_created"),
         ]
 
     def __str__(self) -> str:
-        return f"Login code for {self.customer_id} at {self.created_at:%Y-%m-%d %H:%M}"
+        return f"{self.purpose} code {self.subject[:8]} at {self.created_at:%Y-%m-%d %H:%M}"

@@ -80,9 +80,16 @@ def store_create(*, merchant: Merchant, code: str, name: str, address: str = "",
 
 @transaction.atomic
 def staff_add(*, merchant: Merchant, email: str, role: str, password: str | None = None, full_name: str = "", actor: User | None = None) -> Membership:
-    """Give `email` a role at `merchant`, creating the user if needed."""
+    """Give `email` a role at `merchant`, creating the user if needed; a deactivated person is restored.
+
+    An active member is refused: their role changes only through `staff_role_set`, which keeps
+    an owner from demoting themselves and a business from losing its last owner.
+
+    Raises:
+        ValidationError: an unknown role, or the person already works here.
+    """
     if role not in Role.values:
-        raise ValidationError({"role": ["Unknown role."]})
+        raise ValidationError({"role": [gettext("Unknown role.")]})
     email = email.strip().lower()
     user = User.objects.filter(email=email).first()
     if user is None:
@@ -90,10 +97,19 @@ def staff_add(*, merchant: Merchant, email: str, role: str, password: str | None
         if password is None:
             user.set_unusable_password()
             user.save(update_fields=["password"])
-    membership, created = Membership.objects.update_or_create(
-        merchant=merchant, user=user, defaults={"role": role, "is_active": True}
-    )
-    audit_record(merchant=merchant, actor=actor, action="staff.added" if created else "staff.role_changed", target=email, data={"role": role})
+    membership = Membership.objects.select_for_update().filter(merchant=merchant, user=user).first()
+    if membership is not None and membership.is_active:
+        raise ValidationError({"email": [gettext(
+            "%(email)s already works here. To change what they can do, change their role in the list below."
+        ) % {"email": email}]})
+    if membership is None:
+        membership = Membership.objects.create(merchant=merchant, user=user, role=role, is_active=True)
+        audit_record(merchant=merchant, actor=actor, action="staff.added", target=email, data={"role": role})
+    else:
+        before = membership.role
+        membership.role, membership.is_active = role, True
+        membership.save(update_fields=["role", "is_active"])
+        audit_record(merchant=merchant, actor=actor, action="staff.added", target=email, data={"before": before, "role": role, "restored": True})
     return membership
 
 
@@ -313,7 +329,8 @@ def staff_invite(*, merchant: Merchant, email: str, role: str, full_name: str = 
     `base_url` is the site's address (scheme and host) the link points at.
 
     Raises:
-        ValidationError: an unknown role, or the person already works at another business.
+        ValidationError: an unknown role, the person already works here (their role changes in the
+            role form, never here), or already works at another business.
     """
     from django.contrib.auth.tokens import default_token_generator
     from django.core.mail import send_mail

@@ -89,7 +89,8 @@ class StoreForm(forms.Form):
 class InviteForm(forms.Form):
     email = forms.EmailField(label=_("Email"))
     full_name = forms.CharField(label=_("Name"), max_length=200, required=False)
-    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    # The least privileged role unless the owner picks another.
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.CASHIER)
 
 
 class RoleForm(forms.Form):

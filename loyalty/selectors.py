@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Max, Prefetch, Q, QuerySet, Sum
 
-from accounts.models import Customer, Merchant
+from accounts.models import Customer, Merchant, Store
 from accounts.selectors import uuid_parse
 from loyalty.models import Entry, IdempotencyRecord, Lot, PointsAccount, Program, Receipt, ReceiptLine, Tier
 
@@ -93,12 +93,16 @@ def entry_list(*, merchant: Merchant, customer: Customer) -> QuerySet[Entry]:
     return Entry.objects.filter(merchant=merchant, customer=customer).select_related("receipt", "lot").order_by("-at", "-id")
 
 
-def receipt_get(*, merchant: Merchant, receipt_id) -> Receipt | None:
+def receipt_get(*, merchant: Merchant, receipt_id, store: Store | None = None) -> Receipt | None:
+    """The merchant's receipt; with `store` (a store-bound API key), only that store's."""
     uid = uuid_parse(receipt_id)
     if uid is None:
         return None
+    qs = Receipt.objects.filter(merchant=merchant, pk=uid)
+    if store is not None:
+        qs = qs.filter(store=store)
     return (
-        Receipt.objects.filter(merchant=merchant, pk=uid)
+        qs
         .select_related("store", "customer", "merchant")
         .prefetch_related(Prefetch("lines", queryset=ReceiptLine.objects.order_by("position")))
         .first()

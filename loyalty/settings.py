@@ -6,6 +6,8 @@ from pathlib import Path
 import os
 
 import dj_database_url
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -22,13 +24,17 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-DEBUG = env_bool("DEBUG", True)
+# Off unless asked for: `make run` and the tests set DEBUG=1; a server started any other way is in production mode.
+DEBUG = env_bool("DEBUG", False)
 # The development key is only accepted while DEBUG is on; production must set SECRET_KEY.
 SECRET_KEY = os.environ.get("SECRET_KEY") or (
     "dev-only-insecure-key-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJ" if DEBUG else ""
 )
 if not SECRET_KEY:
-    raise RuntimeError("SECRET_KEY must be set when DEBUG is off")
+    raise ImproperlyConfigured(
+        "SECRET_KEY must be set when DEBUG is off. In production set SECRET_KEY (50 random characters); "
+        "for development on your own machine set DEBUG=1 (as `make run` does)."
+    )
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
@@ -50,12 +56,15 @@ INSTALLED_APPS = [
     "template_partials",
     "pgtrigger",
     "axes",
+    "csp",
+    "drf_spectacular_sidecar",
     "accounts",
     "loyalty",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "loyalty.middleware.InputGuardMiddleware",
     "loyalty.api.middleware.ApiErrorMiddleware",
@@ -126,6 +135,10 @@ AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 # The lockout page is one of ours (base template, both languages), answered with 429.
 AXES_LOCKOUT_CALLABLE = "accounts.views.lockout_response"
+# The client's address through this many reverse proxies (X-Forwarded-For); 0 uses REMOTE_ADDR.
+# Used by the portal's code limits and by axes alike (accounts/client_ip.py).
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "accounts.client_ip.client_ip"
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("ru", _("Russian"))]
@@ -173,6 +186,26 @@ SPECTACULAR_SETTINGS = {
     "SERVE_AUTHENTICATION": [],
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "loyalty.api.schema.common_errors_hook"],
+    # Swagger UI from the installed sidecar package, not a CDN, so /api/docs/ works under the CSP.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+}
+
+# Content-Security-Policy on every response: scripts, styles and everything else from this origin
+# only; no inline scripts, event handlers or style attributes (templates keep them in static/).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
 }
 
 REDIS_URL = os.environ.get("REDIS_URL", "")

@@ -275,7 +275,7 @@ class ReceiptCommitApi(APIView):
             return 201, body
 
         status, body, replayed = idempotent_call(
-            merchant=merchant, key=request.headers.get("Idempotency-Key"), endpoint="receipts.commit", data=data, run=run
+            merchant=merchant, key=request.headers.get("Idempotency-Key"), endpoint=idempotency_endpoint(request, "receipts.commit"), data=data, run=run
         )
         return replay_aware(Response(body, status=status), replayed)
 
@@ -284,10 +284,22 @@ class ReceiptDetailApi(APIView):
     @extend_schema(responses={200: s.ReceiptSerializer, **READ_ERRORS})
     def get(self, request, receipt_id):
         merchant = merchant_of(request)
-        receipt = selectors.receipt_get(merchant=merchant, receipt_id=receipt_id)
-        if receipt is None:
-            raise NotFound("No receipt with this id.", code="receipt_not_found")
+        receipt = receipt_or_404(request, receipt_id)
         return Response(receipt_payload(receipt))
+
+
+def receipt_or_404(request, receipt_id):
+    """The caller's receipt: a store-bound key sees only its own store's receipts."""
+    receipt = selectors.receipt_get(merchant=merchant_of(request), receipt_id=receipt_id, store=request.auth.store)
+    if receipt is None:
+        raise NotFound("No receipt with this id.", code="receipt_not_found")
+    return receipt
+
+
+def idempotency_endpoint(request, name: str) -> str:
+    """A store-bound key's keys are its own: another store's key never replays its responses."""
+    store = request.auth.store
+    return name if store is None else f"{name}@store:{store.pk}"
 
 
 def receipt_payload(receipt) -> dict:
@@ -328,9 +340,7 @@ class ReceiptRefundApi(APIView):
     def post(self, request, receipt_id):
         merchant = merchant_of(request)
         data = data_object(request)
-        receipt = selectors.receipt_get(merchant=merchant, receipt_id=receipt_id)
-        if receipt is None:
-            raise NotFound("No receipt with this id.", code="receipt_not_found")
+        receipt = receipt_or_404(request, receipt_id)
 
         def run():
             refund = services.receipt_refund(receipt=receipt, data=data)

@@ -5,7 +5,7 @@ customers: joining the program (the customer plus the welcome bonus).
 receipts: commit and refund through the checkout pipeline.
 program: program settings.
 """
-from loyalty.services.customers import customer_join  # noqa: F401
+from loyalty.services.customers import customer_join, customer_join_from_code  # noqa: F401
 from loyalty.services.ledger import (  # noqa: F401
     account_lock,
     points_activate,

@@ -3,7 +3,9 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from accounts.models import Customer, Merchant, Store
+from accounts.errors import Conflict
+from accounts.models import Customer, LoginCode, Merchant, Store
+from accounts.portal_auth import email_taken
 from accounts.services import customer_create
 from loyalty.models import EntryKind, PointsAccount
 from loyalty.services.ledger import points_credit
@@ -31,3 +33,25 @@ def customer_join(*, merchant: Merchant, phone: str, store: Store | None = None,
             description=description, at=at, ttl_days=program.welcome_bonus_ttl_days,
         )
     return customer
+
+
+def customer_join_from_code(*, merchant: Merchant, login_code: LoginCode) -> Customer:
+    """The customer a spent portal join code asked for: created now, with the welcome bonus.
+
+    The code proved the phone. The email was only typed: if another member already uses it, the
+    customer is created without it (they can add one in their profile), so joining cannot be used
+    to learn whose email it is. If the phone joined meanwhile (at the counter, in another tab), its
+    owner has just proved it and signs in to that account.
+    """
+    data = login_code.join_data or {}
+    email = data.get("email", "")
+    if email and email_taken(merchant=merchant, email=email):
+        email = ""
+    try:
+        return customer_join(
+            merchant=merchant, phone=data["phone"], name=data.get("name", ""), email=email,
+            consent_email=bool(data.get("consent_email")), consent_sms=bool(data.get("consent_sms")),
+            language=data.get("language", ""),
+        )
+    except Conflict:
+        return Customer.objects.get(merchant=merchant, phone=data["phone"])

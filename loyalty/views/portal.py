@@ -13,17 +13,17 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.errors import ApplicationError, Conflict, ValidationError
+from accounts.client_ip import client_ip
+from accounts.errors import ApplicationError, ValidationError
 from accounts.phones import phone_display
 from accounts.portal_auth import (
     customer_profile_update,
-    email_taken,
+    join_code_request,
     login_code_request,
-    login_code_send,
     login_code_verify,
+    portal_join_enabled,
 )
 from accounts.selectors import customer_get, merchant_get
 from loyalty import selectors, services
@@ -32,10 +32,6 @@ from loyalty.portal_forms import CodeForm, JoinForm, LoginForm, ProfileForm
 SESSION_KEY = "portal"
 PENDING_KEY = "portal_pending"
 HISTORY_LIMIT = 100
-
-
-def _client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def _session_map(request, key: str) -> dict:
@@ -59,10 +55,16 @@ def _sign_in(request, merchant, customer) -> None:
     request.session[PENDING_KEY] = pending
 
 
-def _set_pending(request, merchant, customer) -> None:
+def _set_pending(request, merchant, subject: str, *, join_phone: str = "") -> None:
+    """Remember which request the code page checks codes against (never whether anyone matched)."""
     pending = _session_map(request, PENDING_KEY)
-    pending[merchant.slug] = str(customer.pk) if customer is not None else ""
+    pending[merchant.slug] = {"subject": subject, "join_phone": join_phone}
     request.session[PENDING_KEY] = pending
+
+
+def _pending(request, merchant) -> dict | None:
+    value = _session_map(request, PENDING_KEY).get(merchant.slug)
+    return value if isinstance(value, dict) and value.get("subject") else None
 
 
 def _with_language(response, language: str):
@@ -121,33 +123,31 @@ def portal_home(request, merchant):
 
 @portal_view(signed_in=False)
 def portal_join(request, merchant):
+    """Join with a code sent by SMS to the typed phone; the customer is created when it comes back.
+
+    Without an SMS backend the phone cannot be proved, so the page only says to join at the counter.
+    The answer is the same whether or not the phone or email already belongs to a member.
+    """
     if request.portal_customer is not None:
         return redirect("portal:home", merchant_slug=merchant.slug)
+    if not portal_join_enabled():
+        return _render(request, "portal/join.html", {"form": None, "join_enabled": False})
     form = JoinForm(request.POST or None, region=merchant.country)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        if email_taken(merchant=merchant, email=data["email"]):
-            form.add_error("email", _("A member with this email already exists. Sign in instead."))
+        try:
+            subject = join_code_request(
+                merchant=merchant, phone=data["phone"], ip=client_ip(request), language=translation.get_language() or "",
+                profile={key: data[key] for key in ("name", "email", "consent_email", "consent_sms")},
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
         else:
-            try:
-                customer = services.customer_join(
-                    merchant=merchant, phone=data["phone"], name=data["name"], email=data["email"],
-                    consent_email=data["consent_email"], consent_sms=data["consent_sms"],
-                    language=translation.get_language() or "",
-                )
-            except Conflict:
-                form.add_error("phone", _("A member with this phone already exists. Sign in instead."))
-            except ValidationError as exc:
-                _apply_errors(form, exc)
-            else:
-                try:
-                    login_code_send(customer=customer, ip=_client_ip(request))
-                except ApplicationError as exc:
-                    form.add_error(None, exc.message)
-                else:
-                    _set_pending(request, merchant, customer)
-                    return redirect("portal:code", merchant_slug=merchant.slug)
-    return _render(request, "portal/join.html", {"form": form}, status=422 if form.errors else 200)
+            _set_pending(request, merchant, subject, join_phone=phone_display(data["phone"]))
+            return redirect("portal:code", merchant_slug=merchant.slug)
+    return _render(request, "portal/join.html", {"form": form, "join_enabled": True}, status=422 if form.errors else 200)
 
 
 @portal_view(signed_in=False)
@@ -157,38 +157,41 @@ def portal_login(request, merchant):
     form = LoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            customer = login_code_request(merchant=merchant, identifier=form.cleaned_data["identifier"], ip=_client_ip(request))
+            subject = login_code_request(merchant=merchant, identifier=form.cleaned_data["identifier"], ip=client_ip(request))
         except ValidationError as exc:
             _apply_errors(form, exc)
         except ApplicationError as exc:
             form.add_error(None, exc.message)
         else:
             # The same answer whether or not anyone matched, so the form cannot be used to learn who is a member.
-            _set_pending(request, merchant, customer)
+            _set_pending(request, merchant, subject)
             return redirect("portal:code", merchant_slug=merchant.slug)
-    return _render(request, "portal/login.html", {"form": form}, status=422 if form.errors else 200)
+    return _render(request, "portal/login.html", {"form": form, "join_enabled": portal_join_enabled()},
+                   status=422 if form.errors else 200)
 
 
 @portal_view(signed_in=False)
 def portal_code(request, merchant):
-    pending = _session_map(request, PENDING_KEY)
-    if merchant.slug not in pending:
+    pending = _pending(request, merchant)
+    if pending is None:
         return redirect("portal:login", merchant_slug=merchant.slug)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        customer_id = pending[merchant.slug]
         try:
-            if not customer_id:
-                raise ApplicationError("code_invalid", _("That code is not right. Check the message, or ask for a new code."))
-            customer = login_code_verify(merchant=merchant, customer_id=customer_id, code=form.cleaned_data["code"])
+            spent = login_code_verify(merchant=merchant, subject=pending["subject"], code=form.cleaned_data["code"])
         except ValidationError as exc:
             _apply_errors(form, exc)
         except ApplicationError as exc:
             form.add_error("code", exc.message)
         else:
+            customer = spent.customer or services.customer_join_from_code(merchant=merchant, login_code=spent)
             _sign_in(request, merchant, customer)
             return _with_language(redirect("portal:home", merchant_slug=merchant.slug), customer.language)
-    return _render(request, "portal/code.html", {"form": form}, status=422 if form.errors else 200)
+    join_phone = pending.get("join_phone") or ""
+    back = "portal:join" if join_phone else "portal:login"
+    return _render(request, "portal/code.html", {"form": form, "join_phone": join_phone, "back_url": back,
+                                                 "sms_enabled": portal_join_enabled()},
+                   status=422 if form.errors else 200)
 
 
 @portal_view(signed_in=True)
