@@ -14,13 +14,14 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.errors import ApplicationError, Conflict, ValidationError
 from accounts.permissions import COUNTER_ROLES, staff_required
 from accounts.phones import phone_display, phone_normalize
-from accounts.selectors import customer_get, customer_lookup, store_get, store_list
+from accounts.selectors import customer_get, customer_lookup, store_get
 from loyalty import selectors, services
 from loyalty.api.idempotency import idempotent_call
 from loyalty.counter_input import (
@@ -29,8 +30,10 @@ from loyalty.counter_input import (
     receipt_number_generate,
     refund_data_build,
     refund_errors_to_fields,
+    refund_excess_errors,
     sale_data_build,
 )
+from loyalty.counter_stores import counter_store_choices, counter_store_get, counter_store_remember
 from loyalty.drafts import draft_parse
 
 EXPIRING_SOON_DAYS = 30
@@ -50,14 +53,6 @@ def _idempotency_error(exc: Conflict) -> str:
     if exc.code == "idempotency_key_in_progress":
         return _("The same form is still being processed. Wait a moment and reload.")
     return exc.message
-
-
-def _store_for(merchant):
-    """The store counter sales are recorded in: `main`, else the first active store."""
-    store = store_get(merchant=merchant, code="main")
-    if store is None or not store.is_active:
-        store = store_list(merchant=merchant).filter(is_active=True).first() or store
-    return store
 
 
 def _customer_or_404(request, customer_id):
@@ -84,7 +79,7 @@ def _panel(merchant, customer) -> dict:
     }
 
 
-def _sale_context(request, customer, *, post=None, errors=None, preview=None, preview_error="") -> dict:
+def _sale_context(request, customer, *, post=None, errors=None, preview=None, preview_error="", confirm=None) -> dict:
     post = post or {}
     rows = [
         {"index": i, "item": post.get(f"item_{i}", ""), "qty": post.get(f"qty_{i}", ""), "price": post.get(f"price_{i}", "")}
@@ -104,6 +99,8 @@ def _sale_context(request, customer, *, post=None, errors=None, preview=None, pr
         "idempotency_key": post.get("idempotency_key") or str(uuid.uuid4()),
         "preview": preview,
         "preview_error": preview_error,
+        "confirm": confirm,
+        **counter_store_choices(request),
     }
 
 
@@ -141,7 +138,7 @@ def counter_join(request):
         data = {"phone": phone, "name": name}
 
         def run():
-            customer = services.customer_join(merchant=merchant, phone=phone, name=name, store=_store_for(merchant))
+            customer = services.customer_join(merchant=merchant, phone=phone, name=name, store=counter_store_get(request))
             return 201, {"customer": str(customer.pk)}
 
         try:
@@ -162,6 +159,22 @@ def counter_join(request):
         "join_name": name, "join_key": key or str(uuid.uuid4()), "join_error": error,
     }
     return render(request, "counter/home.html", context, status=422)
+
+
+@require_POST
+@staff_required(*COUNTER_ROLES)
+def counter_store(request):
+    """Choose the store this till's sales go to, for the rest of the session, then go back."""
+    code = (request.POST.get("store") or "").strip()[:50]
+    store = store_get(merchant=request.merchant, code=code) if code else None
+    back = request.POST.get("next") or ""
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        back = reverse("counter:home")
+    if store is None or not store.is_active:
+        return render(request, "counter/store.html", {**counter_store_choices(request), "next": back,
+                      "error": _("Choose one of the active stores.")}, status=422)
+    counter_store_remember(request, store)
+    return redirect(back)
 
 
 @require_GET
@@ -202,7 +215,7 @@ def counter_sale(request, customer_id):
             blank = not data["lines"] and not any(request.POST.get(f"item_{i}") for i in range(LINE_ROWS))
             return render(request, "counter/partials/_preview.html", {
                 "preview": preview, "preview_error": preview_error, "errors": {} if blank else errors,
-                "merchant": merchant, "blank": blank, "list_errors": True,
+                "merchant": merchant, "blank": blank, "list_errors": True, "program": merchant.program,
             })
         context = _sale_context(request, customer, post=request.POST, errors=errors, preview=preview, preview_error=preview_error)
         return render(request, "counter/customer.html", context, status=200 if not errors else 422)
@@ -213,7 +226,22 @@ def counter_sale(request, customer_id):
     if errors:
         return render(request, "counter/customer.html", _sale_context(request, customer, post=request.POST, errors=errors), status=422)
 
-    store = _store_for(merchant)
+    threshold = merchant.program.counter_confirm_amount
+    if threshold is not None:
+        # A sale above the merchant's threshold is committed only from the confirmation, and only
+        # for the subtotal that was confirmed: changing the figures asks again.
+        try:
+            preview = services.receipt_calculate(merchant=merchant, customer=customer, draft=draft)
+        except ApplicationError:
+            preview = None  # the commit below refuses it with the same message
+        if preview is not None and preview.subtotal > threshold:
+            confirmed = request.POST.get("action") == "confirm" and request.POST.get("confirm_amount") == str(preview.subtotal)
+            if not confirmed:
+                confirm = {"subtotal": preview.subtotal, "threshold": threshold}
+                context = _sale_context(request, customer, post=request.POST, preview=preview, confirm=confirm)
+                return render(request, "counter/customer.html", context)
+
+    store = counter_store_get(request)
 
     def run():
         for _attempt in range(3):
@@ -314,6 +342,7 @@ def counter_return(request, receipt_id):
     key = (request.POST.get("idempotency_key") or "").strip()
     if data is not None and not key:
         errors = {"general": [_("The form has expired. Open the receipt again.")]}
+    excess = False
     if not errors:
         def run():
             refund = services.receipt_refund(receipt=receipt, data=data, cashier=request.user)
@@ -331,5 +360,8 @@ def counter_return(request, receipt_id):
             errors = refund_errors_to_fields(_messages(exc), rows)
         except ApplicationError as exc:
             errors = {"general": [exc.message]}
+            excess = exc.code == "refund_exceeds_purchase"
     receipt = _receipt_or_404(request, receipt_id)
+    if excess:
+        errors = refund_excess_errors(request.POST, lines=list(receipt.lines.all())) or errors
     return render(request, "counter/return.html", _return_context(request, receipt, post=request.POST, errors=errors), status=422)
