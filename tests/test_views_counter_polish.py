@@ -85,6 +85,22 @@ def test_counter_sale_above_threshold_asks_to_confirm_then_commits(cashier, cust
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_counter_confirmation_form_confirms_in_every_language(merchant, customer, language):
+    """The confirmation posts back the amount it showed, whatever the language formats it as."""
+    program_set(merchant, counter_confirm_amount=Decimal("500.00"))
+    client = staff_client(merchant, language=language)
+    key = fresh_key(client, customer)
+    asked = commit(client, customer, key, amount="1234.50")
+    sent = re.search(r'name="confirm_amount" value="([^"]*)"', asked.content.decode()).group(1)
+
+    done = client.post(sale_url(customer), {"idempotency_key": key, "action": "confirm", "amount": "1234.50", "confirm_amount": sent})
+
+    assert done.status_code == 302
+    assert Receipt.objects.get(merchant=merchant).subtotal == Decimal("1234.50")
+
+
+@pytest.mark.django_db
 def test_counter_confirmation_of_other_figures_asks_again(cashier, customer, merchant):
     program_set(merchant, counter_confirm_amount=Decimal("50000.00"))
     key = fresh_key(cashier, customer)

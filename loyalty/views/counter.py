@@ -237,7 +237,8 @@ def counter_sale(request, customer_id):
         if preview is not None and preview.subtotal > threshold:
             confirmed = request.POST.get("action") == "confirm" and request.POST.get("confirm_amount") == str(preview.subtotal)
             if not confirmed:
-                confirm = {"subtotal": preview.subtotal, "threshold": threshold}
+                # The amount goes back as plain text: a localized "1 000,00" would never match.
+                confirm = {"subtotal": preview.subtotal, "threshold": threshold, "value": str(preview.subtotal)}
                 context = _sale_context(request, customer, post=request.POST, preview=preview, confirm=confirm)
                 return render(request, "counter/customer.html", context)
 
