@@ -62,7 +62,7 @@
   // The store picker switches as soon as a store is chosen; without JavaScript its button does.
   document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
     var button = select.form && select.form.querySelector("[data-autosubmit-button]");
-    if (button) button.hidden = true;
+    if (button) button.style.display = "none";
     select.addEventListener("change", function () { select.form.requestSubmit(); });
   });
   // Coming back with the browser's Back button shows the form again; let it be submitted again
