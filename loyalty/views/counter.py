@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.http import Http404
@@ -35,6 +36,8 @@ from loyalty.counter_input import (
 )
 from loyalty.counter_stores import counter_store_choices, counter_store_get, counter_store_remember
 from loyalty.drafts import draft_parse
+from loyalty.money import money_quantize
+from loyalty.templatetags.ui import money
 
 EXPIRING_SOON_DAYS = 30
 RECENT_PURCHASES = 5
@@ -102,6 +105,16 @@ def _sale_context(request, customer, *, post=None, errors=None, preview=None, pr
         "confirm": confirm,
         **counter_store_choices(request),
     }
+
+
+def _sale_error(exc: ApplicationError, *, merchant, draft) -> str:
+    """The refusal as the cashier reads it: a receipt over the limit with both amounts in money format."""
+    limit = merchant.program.max_receipt_amount
+    if exc.code == "receipt_over_limit" and draft is not None and limit is not None:
+        subtotal = sum((money_quantize(line.quantity * line.price, merchant.currency) for line in draft.lines), Decimal(0))
+        return _("This sale comes to %(subtotal)s, more than the largest receipt the program accepts (%(limit)s).") % {
+            "subtotal": money(subtotal, merchant), "limit": money(limit, merchant)}
+    return exc.message
 
 
 @require_GET
@@ -209,7 +222,7 @@ def counter_sale(request, customer_id):
             try:
                 preview = services.receipt_calculate(merchant=merchant, customer=customer, draft=draft)
             except ApplicationError as exc:
-                preview_error = exc.message
+                preview_error = _sale_error(exc, merchant=merchant, draft=draft)
         if request.htmx:
             # While typing, an empty form is not an error yet.
             blank = not data["lines"] and not any(request.POST.get(f"item_{i}") for i in range(LINE_ROWS))
@@ -269,7 +282,7 @@ def counter_sale(request, customer_id):
     except ValidationError as exc:
         errors = draft_errors_to_fields(_messages(exc), rows)
     except ApplicationError as exc:
-        errors = {"redeem" if exc.code in ("insufficient_points", "redeem_over_cap") else "general": [exc.message]}
+        errors = {"redeem" if exc.code in ("insufficient_points", "redeem_over_cap") else "general": [_sale_error(exc, merchant=merchant, draft=draft)]}
     if errors:
         context = _sale_context(request, customer, post=request.POST, errors=errors)
         if key_spent:
