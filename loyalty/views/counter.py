@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.errors import ApplicationError, Conflict, ValidationError
 from accounts.permissions import COUNTER_ROLES, staff_required
 from accounts.phones import phone_display, phone_normalize
-from accounts.selectors import customer_get, customer_lookup, store_get, store_list  # noqa: F401
+from accounts.selectors import customer_get, customer_lookup, store_get, store_list
 from loyalty import selectors, services
 from loyalty.api.idempotency import idempotent_call
 from loyalty.counter_input import (
