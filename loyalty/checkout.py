@@ -46,6 +46,8 @@ class ProgramRules:
     accrual_percent: Decimal
     max_redeem_percent: Decimal
     point_value: Decimal
+    # A receipt whose subtotal is larger is refused; None = no limit.
+    max_receipt_amount: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -166,6 +168,22 @@ def step_price_lines(calc: Calculation, ctx: CheckoutContext) -> None:
         line.amount = money_quantize(line.quantity * line.price, ctx.currency)
         line.accrual_percent = ctx.program.accrual_percent
     calc.subtotal = sum((line.amount for line in calc.lines), ZERO)
+
+
+def step_receipt_limit(calc: Calculation, ctx: CheckoutContext) -> None:
+    """Refuse a receipt above the program's limit, before anything is discounted or paid with points.
+
+    Raises:
+        ApplicationError: receipt_over_limit.
+    """
+    limit = ctx.program.max_receipt_amount
+    if limit is not None and calc.subtotal > limit:
+        raise ApplicationError(
+            "receipt_over_limit",
+            _("The receipt comes to %(subtotal)s; the program accepts receipts up to %(limit)s.")
+            % {"subtotal": money_quantize(calc.subtotal, ctx.currency), "limit": money_quantize(limit, ctx.currency)},
+            fields={"lines": [_("The receipt is above the limit of %(limit)s.") % {"limit": money_quantize(limit, ctx.currency)}]},
+        )
 
 
 def step_tier(calc: Calculation, ctx: CheckoutContext) -> None:
@@ -308,7 +326,7 @@ def step_accrual(calc: Calculation, ctx: CheckoutContext) -> None:
 
 # The order matters: discounts (tier, later promotions) go between pricing and the discount total,
 # redemption needs discounted lines, accrual needs what is paid in money.
-STEPS: list[Step] = [step_price_lines, step_tier, step_totals_before_redemption, step_redemption, step_accrual]
+STEPS: list[Step] = [step_price_lines, step_receipt_limit, step_tier, step_totals_before_redemption, step_redemption, step_accrual]
 
 
 def calculate(draft: Draft, ctx: CheckoutContext, steps: list[Step] | None = None) -> Calculation:

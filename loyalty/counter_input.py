@@ -9,9 +9,12 @@ from __future__ import annotations
 import re
 import secrets
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext as _
+
+from loyalty.templatetags.ui import quantity_format
 
 LINE_ROWS = 5
 AMOUNT_SKU = "AMOUNT"
@@ -26,6 +29,14 @@ def number_text_normalize(text: str) -> str:
     elif "," in value:
         value = value.replace(",", ".")
     return value
+
+
+def _is_zero(text: str) -> bool:
+    """True for a price typed as zero ("0", "0,00"); anything unparsable is left for draft_parse."""
+    try:
+        return Decimal(text) == 0
+    except (InvalidOperation, ValueError):
+        return False
 
 
 def redeem_text_parse(text: str):
@@ -70,6 +81,13 @@ def sale_data_build(post) -> tuple[dict, dict[int, int], dict]:
     elif amount:
         rows = {0: -1}
         lines = [{"sku": AMOUNT_SKU, "name": _("Purchase"), "quantity": "1", "price": number_text_normalize(amount)}]
+        if _is_zero(lines[0]["price"]):
+            errors["amount"] = [_("The amount is zero. Enter what the customer buys for, more than zero.")]
+    elif not lines and not errors:
+        errors["amount"] = [_("Enter the amount of the sale, or its lines.")]
+    if lines and not errors and rows != {0: -1} and all(_is_zero(line["price"]) for line in lines):
+        # A gift line at zero may ride along with a sale, but a sale of nothing but zeros is a typo.
+        errors[f"price_{rows[0]}"] = [_("Every price is zero. Enter the prices of the items, more than zero.")]
     data = {"lines": lines, "redeem_points": redeem_text_parse(post.get("redeem") or "")}
     return data, rows, errors
 
@@ -125,6 +143,31 @@ def refund_data_build(post, *, lines) -> tuple[dict | None, dict[int, int], dict
     if not chosen:
         return None, rows, {"general": [_("Enter a quantity for at least one line, or return everything.")]}
     return {"lines": chosen}, rows, {}
+
+
+def refund_excess_errors(post, *, lines) -> dict[str, list[str]]:
+    """Per-line messages for quantities above what is left to return, in the cashier's words.
+
+    Used when the return service refuses the quantities as a whole (refund_exceeds_purchase): the
+    form then says which line, never the line's SKU or a raw "1.000".
+    """
+    errors: dict[str, list[str]] = {}
+    for line in lines:
+        text = number_text_normalize((post.get(f"qty_{line.pk}") or "").strip())
+        try:
+            asked = Decimal(text)
+        except (InvalidOperation, ValueError):
+            continue
+        left = line.quantity - line.returned_quantity
+        if not asked.is_finite() or asked <= left:
+            continue
+        if left <= 0:
+            message = _("This line has already been returned in full.")
+        else:
+            message = _("At most %(left)s can be returned on this line (bought %(bought)s).") % {
+                "left": quantity_format(left), "bought": quantity_format(line.quantity)}
+        errors[f"qty_{line.pk}"] = [message]
+    return errors
 
 
 def refund_errors_to_fields(message_dict: dict, rows: dict[int, int]) -> dict[str, list[str]]:

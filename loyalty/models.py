@@ -9,6 +9,7 @@ import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -30,6 +31,10 @@ class Program(models.Model):
     pending_days = models.PositiveIntegerField(default=0)
     welcome_bonus = models.PositiveIntegerField(default=300)
     welcome_bonus_ttl_days = models.PositiveIntegerField(null=True, blank=True, default=14)
+    # A receipt whose subtotal is larger is refused everywhere (422 receipt_over_limit); null = no limit.
+    max_receipt_amount = models.DecimalField(null=True, blank=True, **MONEY)
+    # The counter asks the cashier to confirm a sale whose subtotal is larger; null = never asks.
+    counter_confirm_amount = models.DecimalField(null=True, blank=True, default=Decimal("50000.00"), **MONEY)
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -40,6 +45,12 @@ class Program(models.Model):
             models.CheckConstraint(condition=Q(points_ttl_days__isnull=True) | Q(points_ttl_days__gte=1), name="program_ttl_positive"),
             models.CheckConstraint(
                 condition=Q(welcome_bonus_ttl_days__isnull=True) | Q(welcome_bonus_ttl_days__gte=1), name="program_welcome_ttl_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(max_receipt_amount__isnull=True) | Q(max_receipt_amount__gt=0), name="program_max_receipt_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(counter_confirm_amount__isnull=True) | Q(counter_confirm_amount__gt=0), name="program_confirm_amount_positive"
             ),
         ]
 
@@ -129,6 +140,8 @@ class Receipt(models.Model):
             models.Index(fields=["merchant", "-purchased_at"], name="receipt_merchant_purchased"),
             models.Index(fields=["merchant", "customer", "-purchased_at"], name="receipt_merchant_customer"),
             models.Index(fields=["merchant", "number"], name="receipt_merchant_number"),
+            # Staff type receipt numbers in any case: the counter's and the office's lookups ignore it.
+            models.Index(F("merchant"), Upper("number"), name="receipt_merchant_number_ci"),
         ]
 
     def __str__(self) -> str:

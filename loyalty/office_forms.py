@@ -36,6 +36,14 @@ class ProgramForm(forms.Form):
         label=_("Welcome bonus expires after, days"), required=False, min_value=1, max_value=36500,
         help_text=_("Short-lived (7–14 days) to push the first purchase."),
     )
+    counter_confirm_amount = forms.DecimalField(
+        label=_("Ask the cashier to confirm a sale above"), required=False, min_value=Decimal("0.01"), decimal_places=2, max_digits=14,
+        help_text=_("The counter asks \"Is this amount right?\" before committing a larger sale; catches a mistyped amount. Leave empty to never ask."),
+    )
+    max_receipt_amount = forms.DecimalField(
+        label=_("Largest receipt accepted"), required=False, min_value=Decimal("0.01"), decimal_places=2, max_digits=14,
+        help_text=_("A larger receipt is refused at the counter and through the API. Leave empty for no limit."),
+    )
 
 
 class CustomerFilterForm(forms.Form):

@@ -33,7 +33,7 @@ def receipt_search(*, merchant: Merchant, number: str = "", store_code: str = ""
     """Receipts for the back-office list, newest first; `since`/`until` are aware datetimes (until exclusive)."""
     qs = Receipt.objects.filter(merchant=merchant)
     if number:
-        qs = qs.filter(number=number.strip())
+        qs = qs.filter(number__iexact=number.strip())
     if store_code:
         qs = qs.filter(store__code=store_code)
     if since is not None:

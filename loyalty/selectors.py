@@ -110,7 +110,12 @@ def receipt_get(*, merchant: Merchant, receipt_id, store: Store | None = None) -
 
 
 def receipt_find_by_number(*, merchant: Merchant, number: str) -> QuerySet[Receipt]:
-    return Receipt.objects.filter(merchant=merchant, number=number.strip()).select_related("store", "customer").order_by("-purchased_at")
+    """Receipts with this number in any store, ignoring case and surrounding spaces (index receipt_merchant_number_ci)."""
+    return (
+        Receipt.objects.filter(merchant=merchant, number__iexact=number.strip())
+        .select_related("store", "customer")
+        .order_by("-purchased_at")
+    )
 
 
 def receipt_list(*, merchant: Merchant, customer: Customer | None = None) -> QuerySet[Receipt]:

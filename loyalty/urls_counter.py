@@ -7,6 +7,7 @@ app_name = "counter"
 urlpatterns = [
     path("", counter.counter_home, name="home"),
     path("join/", counter.counter_join, name="join"),
+    path("store/", counter.counter_store, name="store"),
     path("customers/<uuid:customer_id>/", counter.counter_customer, name="customer"),
     path("customers/<uuid:customer_id>/sale/", counter.counter_sale, name="sale"),
     path("customers/<uuid:customer_id>/profile/", counter.counter_profile, name="profile"),

@@ -9,6 +9,7 @@ Screenshots go to artifacts/screens/ (git-ignored).
 """
 import os
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from accounts.models import Role
 from accounts.services import staff_add
 from loyalty.models import Receipt, Refund
 from loyalty.selectors import balance_get
-from tests.factories import MerchantFactory, customer_create
+from tests.factories import MerchantFactory, StoreFactory, customer_create, program_set
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM calls from the test body are still synchronous.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -34,8 +35,10 @@ pytestmark = [
 ]
 
 TEXT = {
-    "en": {"new_balance": "New balance", "taken_back": "Points taken back", "expire": "points expire on", "history_return": "returned from receipt"},
-    "ru": {"new_balance": "Новый баланс", "taken_back": "Списано за возврат", "expire": "сгор", "history_return": "возврат"},
+    "en": {"new_balance": "New balance", "taken_back": "Points taken back", "expire": "points expire on", "history_return": "returned from receipt",
+           "mall": "Mall"},
+    "ru": {"new_balance": "Новый баланс", "taken_back": "Списано за возврат", "expire": "сгор", "history_return": "возврат",
+           "mall": "ТЦ «Европа»"},
 }
 
 
@@ -90,8 +93,18 @@ def test_cashier_sale_and_return_then_customer_sees_history(browser, live_server
     text = TEXT[language]
     page = new_page(browser, live_server, language, width=1366, height=768)
 
+    # Sales above 900 wait for the cashier's confirmation; the shop has a second store.
+    program_set(merchant, counter_confirm_amount=Decimal("900.00"))
+    mall = StoreFactory(merchant=merchant, code="mall", name=text["mall"])
+
     # (a) The cashier signs in and lands at the counter with the search box focused.
     sign_in(page, live_server, "cashier@demo.test", lands_at="counter")
+    assert page.evaluate("document.activeElement.id") == "q-big"
+    assert merchant.name in page.get_by_test_id("counter-store").inner_text()  # sales go to main until chosen
+    # Choosing a store in the top bar switches at once and holds for the session.
+    page.select_option("#store-picker", "mall")
+    page.locator("[data-testid=counter-store]", has_text=text["mall"]).wait_for()
+    page.wait_for_load_state()
     assert page.evaluate("document.activeElement.id") == "q-big"
     shot(page, f"{language}-counter-1-search")
 
@@ -111,19 +124,29 @@ def test_cashier_sale_and_return_then_customer_sees_history(browser, live_server
     assert page.input_value("#redeem") == "max"
     # A locator wait: wait_for_function compiles its predicate in the page, which the Content-Security-Policy forbids.
     page.locator("[data-testid=to-pay]", has_text="700").wait_for()
+    assert text["mall"] in page.get_by_test_id("sale-store").inner_text()
+    assert page.get_by_test_id("confirm-note").is_visible()
     shot(page, f"{language}-counter-2-ring-up")
 
-    # A double click commits once; so does posting the very same form again.
+    # 1,000 is above 900: F8 asks first, and nothing is written until the cashier says yes.
+    page.keyboard.press("F8")
+    page.wait_for_selector("[data-testid=confirm]")
+    assert Receipt.objects.filter(merchant=merchant).count() == 0
+    assert page.evaluate("document.activeElement.dataset.testid") == "confirm-button"
+    shot(page, f"{language}-counter-2b-confirm")
+
+    # A double click on the confirmation commits once; so does posting the very same form again.
     form = page.evaluate("Object.fromEntries(new FormData(document.querySelector('form[data-commit-form]')))")
     page.dblclick("[data-commit]")
     page.wait_for_url(re.compile(r"/counter/receipts/.+done=sale"))
-    replay = page.request.post(f"{live_server.url}/counter/customers/{customer.pk}/sale/", form={**form, "action": "commit"},
+    replay = page.request.post(f"{live_server.url}/counter/customers/{customer.pk}/sale/", form={**form, "action": "confirm"},
                                headers={"Referer": page.url})
     assert replay.ok
     assert replay.url == page.url
     assert Receipt.objects.filter(merchant=merchant).count() == 1
     receipt = Receipt.objects.get(merchant=merchant)
     assert (receipt.redeemed_points, receipt.accrued_points) == (300, 35)
+    assert receipt.store == mall
     assert page.get_by_test_id("new-balance").inner_text() == "35"
     assert text["new_balance"] in page.content()
     shot(page, f"{language}-counter-3-committed")
@@ -208,7 +231,7 @@ def test_every_counter_and_portal_screen_renders(browser, live_server, shop, lan
     page.goto(f"{live_server.url}/counter/receipts/{receipt.pk}/return/")
     page.fill(f"input[name=qty_{receipt.lines.get().pk}]", "5")
     page.click("[data-commit]")
-    page.wait_for_selector(".flash-error")
+    page.wait_for_selector(".field-error")
     shot(page, f"{language}-screen-counter-return-errors")
     page.context.close()
 

@@ -26,6 +26,14 @@ class ProgramSerializer(serializers.Serializer):
     pending_days = serializers.IntegerField()
     welcome_bonus = serializers.IntegerField()
     welcome_bonus_ttl_days = serializers.IntegerField(allow_null=True)
+    max_receipt_amount = serializers.DecimalField(
+        max_digits=14, decimal_places=2, allow_null=True,
+        help_text="A receipt whose subtotal is larger is refused with 422 receipt_over_limit; null = no limit",
+    )
+    counter_confirm_amount = serializers.DecimalField(
+        max_digits=14, decimal_places=2, allow_null=True,
+        help_text="The counter screen asks the cashier to confirm a sale whose subtotal is larger; null = never asks",
+    )
 
 
 class PartialMixin:

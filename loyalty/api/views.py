@@ -16,8 +16,9 @@ from loyalty.api.auth import HasAdminScope
 from loyalty.api.idempotency import idempotent_call
 from loyalty.drafts import draft_parse
 from loyalty.money import quantity_text
+from loyalty.money import money_quantize
 from loyalty.services import tiers as tier_services
-from loyalty.services.program import PROGRAM_FIELDS
+from loyalty.services.program import PROGRAM_FIELDS, PROGRAM_MONEY_FIELDS
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key", {"type": "string", "minLength": 1, "maxLength": 255, "pattern": r"\S"}, OpenApiParameter.HEADER, required=False,
@@ -99,20 +100,27 @@ class ProgramApi(APIView):
     @extend_schema(responses={200: s.ProgramSerializer},
                    examples=[OpenApiExample("Program", value={"accrual_percent": "5.00", "max_redeem_percent": "100.00", "point_value": "1.00",
                                                               "points_ttl_days": 365, "pending_days": 0, "welcome_bonus": 300,
-                                                              "welcome_bonus_ttl_days": 14}, response_only=True)])
+                                                              "welcome_bonus_ttl_days": 14, "max_receipt_amount": None,
+                                                              "counter_confirm_amount": "50000.00"}, response_only=True)])
     def get(self, request):
-        return Response(self._payload(selectors.program_get(merchant=merchant_of(request))))
+        merchant = merchant_of(request)
+        return Response(self._payload(selectors.program_get(merchant=merchant), currency=merchant.currency))
 
     @extend_schema(request=s.ProgramPatchSerializer, responses={200: s.ProgramSerializer},
                    examples=[OpenApiExample("Raise accrual to 7%", value={"accrual_percent": "7.00"}, request_only=True)])
     def patch(self, request):
-        program = services.program_update(merchant=merchant_of(request), changes=data_object(request))
-        return Response(self._payload(program))
+        merchant = merchant_of(request)
+        program = services.program_update(merchant=merchant, changes=data_object(request))
+        return Response(self._payload(program, currency=merchant.currency))
 
     @staticmethod
-    def _payload(program) -> dict:
-        return {name: (str(value) if not isinstance(value, (int, type(None))) else value)
-                for name in PROGRAM_FIELDS for value in [getattr(program, name)]}
+    def _payload(program, *, currency: str) -> dict:
+        payload = {name: (str(value) if not isinstance(value, (int, type(None))) else value)
+                   for name in PROGRAM_FIELDS for value in [getattr(program, name)]}
+        for name in PROGRAM_MONEY_FIELDS:
+            if payload[name] is not None:
+                payload[name] = str(money_quantize(getattr(program, name), currency))
+        return payload
 
 
 class CustomerCreateApi(APIView):

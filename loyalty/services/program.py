@@ -10,6 +10,7 @@ from accounts.inputs import InputError, decimal_parse, integer_parse
 from accounts.models import Merchant, User
 from accounts.services import audit_record
 from loyalty.models import Program
+from loyalty.money import currency_places
 
 PROGRAM_FIELDS = (
     "accrual_percent",
@@ -19,7 +20,12 @@ PROGRAM_FIELDS = (
     "pending_days",
     "welcome_bonus",
     "welcome_bonus_ttl_days",
+    "max_receipt_amount",
+    "counter_confirm_amount",
 )
+# Money settings: a positive amount at the currency's precision, or null for "off".
+PROGRAM_MONEY_FIELDS = ("max_receipt_amount", "counter_confirm_amount")
+MONEY_LIMIT_HIGH = Decimal(10) ** 12
 
 
 def program_create(*, merchant: Merchant, **fields) -> Program:
@@ -58,7 +64,20 @@ def _integer(value, *, field: str, low: int, high: int, nullable: bool, errors: 
     return value
 
 
-def program_validate(changes: dict) -> dict:
+def _money_or_null(value, *, field: str, currency: str, errors: dict) -> Decimal | None:
+    if value is None:
+        return None
+    number = _decimal(value, field=field, low=Decimal(0), high=MONEY_LIMIT_HIGH - 1, low_inclusive=False, errors=errors)
+    if number is None:
+        return None
+    places = currency_places(currency)
+    if number.as_tuple().exponent < -places:
+        errors[field] = [_("Use at most %(n)d decimal places.") % {"n": places}]
+        return None
+    return number
+
+
+def program_validate(changes: dict, *, currency: str = "RUB") -> dict:
     """Check a partial set of program settings; return them cleaned.
 
     Raises:
@@ -76,6 +95,8 @@ def program_validate(changes: dict) -> dict:
         "pending_days": lambda v: _integer(v, field="pending_days", low=0, high=365, nullable=False, errors=errors),
         "welcome_bonus": lambda v: _integer(v, field="welcome_bonus", low=0, high=1_000_000, nullable=False, errors=errors),
         "welcome_bonus_ttl_days": lambda v: _integer(v, field="welcome_bonus_ttl_days", low=1, high=36_500, nullable=True, errors=errors),
+        "max_receipt_amount": lambda v: _money_or_null(v, field="max_receipt_amount", currency=currency, errors=errors),
+        "counter_confirm_amount": lambda v: _money_or_null(v, field="counter_confirm_amount", currency=currency, errors=errors),
     }
     for name in PROGRAM_FIELDS:
         if name in changes:
@@ -94,7 +115,7 @@ def program_update(*, merchant: Merchant, changes: dict, actor: User | None = No
     Raises:
         ValidationError: a field is unknown or out of range; nothing is written.
     """
-    clean = program_validate(changes)
+    clean = program_validate(changes, currency=merchant.currency)
     program = Program.objects.select_for_update().get(merchant=merchant)
     before = {name: str(getattr(program, name)) for name in clean}
     for name, value in clean.items():

@@ -17,6 +17,7 @@ from loyalty.models import Entry, EntryKind, Lot, PointsAccount, Program, Receip
 from loyalty.money import money_quantize
 from loyalty.services.ledger import account_lock, points_credit, points_debit, points_take_back, spendable_lots_read, spendable_points
 from loyalty.services.tiers import tier_rules, tier_upgrade_after_commit
+from loyalty.templatetags.ui import quantity_format
 
 ZERO = Decimal("0")
 
@@ -34,6 +35,7 @@ def checkout_context_build(*, merchant: Merchant, program: Program, customer: Cu
             accrual_percent=program.accrual_percent,
             max_redeem_percent=program.max_redeem_percent,
             point_value=program.point_value,
+            max_receipt_amount=program.max_receipt_amount,
         ),
         has_customer=customer is not None,
         spendable_points=(spendable - debt) if customer is not None else 0,
@@ -46,7 +48,7 @@ def receipt_calculate(*, merchant: Merchant, customer: Customer | None, draft: D
     """Price a draft without writing anything.
 
     Raises:
-        ApplicationError: insufficient_points, redeem_over_cap, customer_required.
+        ApplicationError: insufficient_points, redeem_over_cap, customer_required, receipt_over_limit.
     """
     now = now or timezone.now()
     program = merchant.program
@@ -75,7 +77,7 @@ def receipt_commit(
     Raises:
         ValidationError: a bad receipt number.
         Conflict: receipt_exists (this number was already committed in this store).
-        ApplicationError: insufficient_points, redeem_over_cap, customer_required.
+        ApplicationError: insufficient_points, redeem_over_cap, customer_required, receipt_over_limit.
     """
     number = (number or "").strip() if isinstance(number, str) else ""
     if not number or len(number) > 64:
@@ -231,10 +233,14 @@ def refund_lines_parse(data, *, lines: list[ReceiptLine]) -> dict[int, Decimal]:
                 wanted[line.pk] = wanted.get(line.pk, Decimal(0)) + take
                 left_to_place -= take
         if left_to_place > 0:
-            bought = sum((line.quantity for line in lines if line.sku == sku), Decimal(0))
+            same = [line for line in lines if line.sku == sku]
+            bought = sum((line.quantity for line in same), Decimal(0))
+            left = sum((line.quantity - line.returned_quantity for line in same), Decimal(0))
+            item = next((line.name for line in same if line.name), sku)
             raise ApplicationError(
                 "refund_exceeds_purchase",
-                _("Cannot return more of %(sku)s than was bought (%(bought)s, some may already be returned).") % {"sku": sku, "bought": bought},
+                _("Cannot return more of “%(item)s” than is left: %(bought)s bought, %(left)s left to return.")
+                % {"item": item, "bought": quantity_format(bought), "left": quantity_format(left)},
             )
     return wanted
 

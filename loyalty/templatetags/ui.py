@@ -102,6 +102,26 @@ def points(value, mode=""):
     return text
 
 
+def quantity_format(value) -> str:
+    """A quantity as people write it in the active language: 1.000 → "1", 0.350 → "0.35" / "0,35"."""
+    number = Decimal(value)
+    if number == number.to_integral_value():
+        return number_format(number)
+    places = max(0, -number.normalize().as_tuple().exponent)
+    return number_format(number, places)
+
+
+@register.filter
+def quantity(value):
+    """`quantity_format` for templates; text that is not a number is shown as it is."""
+    if value is None or value == "":
+        return ""
+    try:
+        return quantity_format(Decimal(str(value)))
+    except (InvalidOperation, ValueError):
+        return value
+
+
 @register.filter
 def percent(value, places=None):
     """A percentage in the active language: `2.5 %` / `2,5 %` (trailing zeros dropped)."""

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -29,9 +31,13 @@ from loyalty.counter_input import (
     receipt_number_generate,
     refund_data_build,
     refund_errors_to_fields,
+    refund_excess_errors,
     sale_data_build,
 )
+from loyalty.counter_stores import counter_store_choices, counter_store_get, counter_store_remember
 from loyalty.drafts import draft_parse
+from loyalty.money import money_quantize
+from loyalty.templatetags.ui import money
 
 EXPIRING_SOON_DAYS = 30
 RECENT_PURCHASES = 5
@@ -51,14 +57,6 @@ def _idempotency_error(exc: Conflict) -> str:
     if exc.code == "idempotency_key_in_progress":
         return _("The same form is still being processed. Wait a moment and reload.")
     return exc.message
-
-
-def _store_for(merchant):
-    """The store counter sales are recorded in: `main`, else the first active store."""
-    store = store_get(merchant=merchant, code="main")
-    if store is None or not store.is_active:
-        store = store_list(merchant=merchant).filter(is_active=True).first() or store
-    return store
 
 
 def _customer_or_404(request, customer_id):
@@ -85,7 +83,7 @@ def _panel(merchant, customer) -> dict:
     }
 
 
-def _sale_context(request, customer, *, post=None, errors=None, preview=None, preview_error="") -> dict:
+def _sale_context(request, customer, *, post=None, errors=None, preview=None, preview_error="", confirm=None) -> dict:
     post = post or {}
     rows = [
         {"index": i, "item": post.get(f"item_{i}", ""), "qty": post.get(f"qty_{i}", ""), "price": post.get(f"price_{i}", "")}
@@ -105,7 +103,19 @@ def _sale_context(request, customer, *, post=None, errors=None, preview=None, pr
         "idempotency_key": post.get("idempotency_key") or str(uuid.uuid4()),
         "preview": preview,
         "preview_error": preview_error,
+        "confirm": confirm,
+        **counter_store_choices(request),
     }
+
+
+def _sale_error(exc: ApplicationError, *, merchant, draft) -> str:
+    """The refusal as the cashier reads it: a receipt over the limit with both amounts in money format."""
+    limit = merchant.program.max_receipt_amount
+    if exc.code == "receipt_over_limit" and draft is not None and limit is not None:
+        subtotal = sum((money_quantize(line.quantity * line.price, merchant.currency) for line in draft.lines), Decimal(0))
+        return _("This sale comes to %(subtotal)s, more than the largest receipt the program accepts (%(limit)s).") % {
+            "subtotal": money(subtotal, merchant), "limit": money(limit, merchant)}
+    return exc.message
 
 
 @require_GET
@@ -147,7 +157,7 @@ def counter_join(request):
         data = {"phone": phone, "name": name}
 
         def run():
-            customer = services.customer_join(merchant=merchant, phone=phone, name=name, store=_store_for(merchant))
+            customer = services.customer_join(merchant=merchant, phone=phone, name=name, store=counter_store_get(request))
             return 201, {"customer": str(customer.pk)}
 
         try:
@@ -168,6 +178,22 @@ def counter_join(request):
         "join_name": name, "join_key": key or str(uuid.uuid4()), "join_error": error,
     }
     return render(request, "counter/home.html", context, status=422)
+
+
+@require_POST
+@staff_required(*COUNTER_ROLES)
+def counter_store(request):
+    """Choose the store this till's sales go to, for the rest of the session, then go back."""
+    code = (request.POST.get("store") or "").strip()[:50]
+    store = store_get(merchant=request.merchant, code=code) if code else None
+    back = request.POST.get("next") or ""
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        back = reverse("counter:home")
+    if store is None or not store.is_active:
+        return render(request, "counter/store.html", {**counter_store_choices(request), "next": back,
+                      "error": _("Choose one of the active stores.")}, status=422)
+    counter_store_remember(request, store)
+    return redirect(back)
 
 
 @require_GET
@@ -228,13 +254,13 @@ def counter_sale(request, customer_id):
             try:
                 preview = services.receipt_calculate(merchant=merchant, customer=customer, draft=draft)
             except ApplicationError as exc:
-                preview_error = exc.message
+                preview_error = _sale_error(exc, merchant=merchant, draft=draft)
         if request.htmx:
             # While typing, an empty form is not an error yet.
             blank = not data["lines"] and not any(request.POST.get(f"item_{i}") for i in range(LINE_ROWS))
             return render(request, "counter/partials/_preview.html", {
                 "preview": preview, "preview_error": preview_error, "errors": {} if blank else errors,
-                "merchant": merchant, "blank": blank, "list_errors": True,
+                "merchant": merchant, "blank": blank, "list_errors": True, "program": merchant.program,
             })
         context = _sale_context(request, customer, post=request.POST, errors=errors, preview=preview, preview_error=preview_error)
         return render(request, "counter/customer.html", context, status=200 if not errors else 422)
@@ -245,7 +271,23 @@ def counter_sale(request, customer_id):
     if errors:
         return render(request, "counter/customer.html", _sale_context(request, customer, post=request.POST, errors=errors), status=422)
 
-    store = _store_for(merchant)
+    threshold = merchant.program.counter_confirm_amount
+    if threshold is not None:
+        # A sale above the merchant's threshold is committed only from the confirmation, and only
+        # for the subtotal that was confirmed: changing the figures asks again.
+        try:
+            preview = services.receipt_calculate(merchant=merchant, customer=customer, draft=draft)
+        except ApplicationError:
+            preview = None  # the commit below refuses it with the same message
+        if preview is not None and preview.subtotal > threshold:
+            confirmed = request.POST.get("action") == "confirm" and request.POST.get("confirm_amount") == str(preview.subtotal)
+            if not confirmed:
+                # The amount goes back as plain text: a localized "1 000,00" would never match.
+                confirm = {"subtotal": preview.subtotal, "threshold": threshold, "value": str(preview.subtotal)}
+                context = _sale_context(request, customer, post=request.POST, preview=preview, confirm=confirm)
+                return render(request, "counter/customer.html", context)
+
+    store = counter_store_get(request)
 
     def run():
         for _attempt in range(3):
@@ -272,7 +314,7 @@ def counter_sale(request, customer_id):
     except ValidationError as exc:
         errors = draft_errors_to_fields(_messages(exc), rows)
     except ApplicationError as exc:
-        errors = {"redeem" if exc.code in ("insufficient_points", "redeem_over_cap") else "general": [exc.message]}
+        errors = {"redeem" if exc.code in ("insufficient_points", "redeem_over_cap") else "general": [_sale_error(exc, merchant=merchant, draft=draft)]}
     if errors:
         context = _sale_context(request, customer, post=request.POST, errors=errors)
         if key_spent:
@@ -346,6 +388,7 @@ def counter_return(request, receipt_id):
     key = (request.POST.get("idempotency_key") or "").strip()
     if data is not None and not key:
         errors = {"general": [_("The form has expired. Open the receipt again.")]}
+    excess = False
     if not errors:
         def run():
             refund = services.receipt_refund(receipt=receipt, data=data, cashier=request.user)
@@ -363,5 +406,8 @@ def counter_return(request, receipt_id):
             errors = refund_errors_to_fields(_messages(exc), rows)
         except ApplicationError as exc:
             errors = {"general": [exc.message]}
+            excess = exc.code == "refund_exceeds_purchase"
     receipt = _receipt_or_404(request, receipt_id)
+    if excess:
+        errors = refund_excess_errors(request.POST, lines=list(receipt.lines.all())) or errors
     return render(request, "counter/return.html", _return_context(request, receipt, post=request.POST, errors=errors), status=422)

@@ -70,7 +70,8 @@ def dashboard(request):
 
 # ---------- Program ----------
 
-PROGRAM_FIELDS = ("accrual_percent", "max_redeem_percent", "point_value", "points_ttl_days", "pending_days", "welcome_bonus", "welcome_bonus_ttl_days")
+PROGRAM_FIELDS = ("accrual_percent", "max_redeem_percent", "point_value", "points_ttl_days", "pending_days", "welcome_bonus", "welcome_bonus_ttl_days",
+                  "max_receipt_amount", "counter_confirm_amount")
 
 
 @office

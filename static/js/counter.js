@@ -59,6 +59,12 @@
       form.querySelectorAll("button[type=submit]").forEach(function (b) { b.setAttribute("aria-disabled", "true"); });
     }, 0);
   });
+  // The store picker switches as soon as a store is chosen; without JavaScript its button does.
+  document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
+    var button = select.form && select.form.querySelector("[data-autosubmit-button]");
+    if (button) button.style.display = "none";
+    select.addEventListener("change", function () { select.form.requestSubmit(); });
+  });
   // Coming back with the browser's Back button shows the form again; let it be submitted again
   // (the key then makes the server replay the first result instead of charging twice).
   window.addEventListener("pageshow", function () {
