@@ -17,6 +17,7 @@ from loyalty.api.idempotency import idempotent_call
 from loyalty.drafts import draft_parse
 from loyalty.services import tiers as tier_services
 from loyalty.services.program import PROGRAM_FIELDS
+from loyalty.texts import applied_render, entry_text
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
@@ -187,7 +188,7 @@ class CustomerEntriesApi(APIView):
                 "kind": entry.kind,
                 "points": entry.points,
                 "receipt": str(entry.receipt_id) if entry.receipt_id else None,
-                "description": entry.description,
+                "description": entry_text(entry, language=merchant.language),
                 "expires_on": entry.expires_at.astimezone(zone).date().isoformat() if entry.expires_at else None,
             }
             for entry in page
@@ -300,7 +301,7 @@ def receipt_payload(receipt) -> dict:
              "returned_quantity": str(line.returned_quantity)}
             for line in receipt.lines.all()
         ],
-        "applied": receipt.applied,
+        "applied": applied_render(receipt.applied, language=receipt.merchant.language),
     }
 
 
