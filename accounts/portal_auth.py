@@ -89,7 +89,11 @@ def login_code_send(*, customer: Customer, ip: str | None = None, now: datetime 
     # Sent after the row is committed, so the code always exists when it arrives.
     with translation.override(customer.language or merchant.language):
         minutes = int(CODE_TTL.total_seconds() // 60)
-        text = _("Your %(merchant)s sign-in code is %(code)s. It expires in %(minutes)d minutes. If you did not ask for it, ignore this message.") % {
+        text = translation.ngettext(
+            "Your %(merchant)s sign-in code is %(code)s. It expires in %(minutes)d minute. If you did not ask for it, ignore this message.",
+            "Your %(merchant)s sign-in code is %(code)s. It expires in %(minutes)d minutes. If you did not ask for it, ignore this message.",
+            minutes,
+        ) % {
             "merchant": merchant.name, "code": code, "minutes": minutes,
         }
         if customer.email:

@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.errors import ValidationError
 from loyalty.checkout import Draft, DraftLine
@@ -39,10 +40,11 @@ def _decimal_field(value, *, places: int, allow_zero: bool, errors: dict, key: s
     _sign, digits, exponent = number.as_tuple()
     integer_digits = len(digits) + exponent
     if integer_digits > MAX_INTEGER_DIGITS:
-        errors[key] = [_("The number is too large (at most %(n)d digits before the point).") % {"n": MAX_INTEGER_DIGITS}]
+        errors[key] = [ngettext("The number is too large (at most %(n)d digit before the point).", "The number is too large (at most %(n)d digits before the point).",
+                                   MAX_INTEGER_DIGITS) % {"n": MAX_INTEGER_DIGITS}]
         return None
     if exponent < -places:
-        errors[key] = [_("Use at most %(n)d decimal places.") % {"n": places}]
+        errors[key] = [ngettext("Use at most %(n)d decimal place.", "Use at most %(n)d decimal places.", places) % {"n": places}]
         return None
     if number < 0 or (number == 0 and not allow_zero):
         errors[key] = [_("Must be greater than zero.") if not allow_zero else _("Must not be negative.")]
@@ -62,7 +64,7 @@ def _text(value, *, key: str, errors: dict, max_length: int, required: bool) -> 
     if required and not value:
         errors[key] = [_("This field is required.")]
     if len(value) > max_length:
-        errors[key] = [_("At most %(n)d characters.") % {"n": max_length}]
+        errors[key] = [ngettext("At most %(n)d character.", "At most %(n)d characters.", max_length) % {"n": max_length}]
     return value[:max_length]
 
 
@@ -120,7 +122,7 @@ def draft_parse(data, *, currency: str, now: datetime | None = None) -> Draft:
     if not isinstance(raw_lines, list) or not raw_lines:
         errors["lines"] = [_("A receipt needs at least one line.")]
     elif len(raw_lines) > MAX_LINES:
-        errors["lines"] = [_("A receipt may have at most %(n)d lines.") % {"n": MAX_LINES}]
+        errors["lines"] = [ngettext("A receipt may have at most %(n)d line.", "A receipt may have at most %(n)d lines.", MAX_LINES) % {"n": MAX_LINES}]
     else:
         price_places = currency_places(currency)
         for index, raw in enumerate(raw_lines):
