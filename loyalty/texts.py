@@ -23,6 +23,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 
+# Numbers inside explanations (rates and amounts, stored as "5", "2.5", "164.00") read with the
+# reader's decimal mark; no grouping, so an English text stays exactly as the API documents it.
+NUMERIC_PARAMS = ("rate", "base", "paid", "value")
+
+
+def _localised(params: dict) -> dict:
+    mark = "," if (translation.get_language() or "en").split("-")[0] == "ru" else "."
+    if mark == ".":
+        return params
+    return {key: value.replace(".", mark) if key in NUMERIC_PARAMS and isinstance(value, str) else value for key, value in params.items()}
+
+
 def _n(value) -> int:
     try:
         return int(value)
@@ -85,8 +97,8 @@ def text_render(code: str, params: dict | None = None, *, language: str | None =
     try:
         if language:
             with translation.override(language):
-                return str(render(params or {}))
-        return str(render(params or {}))
+                return str(render(_localised(params or {})))
+        return str(render(_localised(params or {})))
     except (KeyError, TypeError, ValueError):
         return fallback
 

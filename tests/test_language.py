@@ -79,8 +79,9 @@ def test_a_russian_pos_receipt_reads_in_english_on_the_counter_and_in_the_office
     assert [item["name"] for item in body["applied"]] == ["Списание баллов", "Базовое начисление 5%"]
     assert all(set(item) <= {"kind", "name", "detail", "points", "amount"} for item in body["applied"])
     assert api.get(f"/api/v1/receipts/{body['id']}").json()["applied"] == body["applied"]
-    entries = api.get(f"/api/v1/customers/{customer.pk}/entries").json()["results"]
-    assert entries[0]["description"] == "Баллы за покупку, чек R-1"
+    entries = api.get(f"/api/v1/customers/{customer.pk}/entries", HTTP_ACCEPT_LANGUAGE="en").json()["results"]
+    assert entries[0]["description"] == "Баллы за покупку, чек R-1"  # the merchant's language, whatever Accept-Language says
+    assert set(entries[0]) == {"id", "at", "kind", "points", "receipt", "description", "expires_on"}
 
     counter = text_of(staff(merchant, Role.CASHIER, "en").get(f"/counter/receipts/{body['id']}/"))
     assert "Points redeemed: 100 points at 1.00 each → 100 points" in counter
@@ -107,8 +108,8 @@ def test_the_same_receipt_reads_in_russian_for_a_russian_reader():
     assert body["applied"][0]["name"] == "Points redeemed"
 
     counter = text_of(staff(merchant, Role.CASHIER, "ru").get(f"/counter/receipts/{body['id']}/"))
-    assert "Списание баллов: 100 баллов по 1.00 → 100 баллов" in counter
-    assert "Базовое начисление 5%: 5% от 900.00, оплаченных деньгами, с округлением вниз → 45 баллов" in counter
+    assert "Списание баллов: 100 баллов по 1,00 → 100 баллов" in counter
+    assert "Базовое начисление 5%: 5% от 900,00, оплаченных деньгами, с округлением вниз → 45 баллов" in counter
     home = text_of(portal(merchant, customer, "ru").get(f"/my/{merchant.slug}/"))
     assert "Баллы за покупку, чек R-1" in home and "Points for purchase" not in home
 
