@@ -16,8 +16,8 @@ from rest_framework.test import APIClient
 from accounts.models import Role
 from loyalty.jobs import customer_messages_email
 from loyalty.models import CustomerMessage, Entry, EntryKind
-from loyalty.services import points_adjust, points_expire, receipt_commit
-from loyalty.services.tiers import tier_create
+from loyalty.services import points_adjust, points_expire, receipt_commit, receipt_refund
+from loyalty.services.tiers import tier_create, tiers_recalculate
 from tests.factories import MembershipFactory, MerchantFactory, api_key, customer_create, draft, program_set
 
 pytestmark = pytest.mark.django_db
@@ -209,3 +209,17 @@ def test_russian_plural_forms_of_points_on_the_customer_pages(merchant, points, 
     over = text_of(cashier.post(f"/counter/customers/{customer.pk}/sale/", {"amount": "100000", "redeem": str(points + 1),
                                                                                  "action": "preview"}))
     assert f"доступно {shown} {word}," in over or f"доступен {shown} {word}," in over
+
+
+def test_a_downgrade_by_the_nightly_job_is_told_in_the_customers_language(merchant):
+    tier_create(merchant=merchant, data={"code": "gold", "name": "Gold", "rank": 2, "entry": {"total_spend": "1000.00"}})
+    customer = customer_create(merchant, name="Anna", language="en")
+    receipt, _calc = receipt_commit(merchant=merchant, store=merchant.stores.get(code="main"), customer=customer,
+                                    draft=draft(("ITEM", "1", "1000.00")), number="1")
+    receipt_refund(receipt=receipt, data={})
+    assert tiers_recalculate(now=timezone.now()) == 1  # the set-based run writes the messages in SQL
+
+    message = CustomerMessage.objects.filter(customer=customer).latest("pk")
+    assert (message.title, message.code, message.params) == ("Ваш уровень теперь — Member", "tier.down", {"tier": "Member"})
+    home = text_of(portal(merchant, customer, "en").get(f"/my/{merchant.slug}/"))
+    assert "Your tier is now Member" in home and "Ваш уровень" not in home
