@@ -100,6 +100,13 @@ def receipt_commit(
         raise
 
 
+def _entry_text(code: str, merchant: Merchant, **params) -> dict:
+    """An entry's text: its message, and its words in the merchant's language (what older readers and
+    the API read)."""
+    text = message(code, **params)
+    return {"text": text, "description": message_render(text, language=merchant.language)}
+
+
 def _receipt_write(*, merchant, store, customer, draft, number, cashier, now, language=None) -> tuple[Receipt, Calculation]:
     account = None
     lots = None
@@ -153,13 +160,13 @@ def _receipt_write(*, merchant, store, customer, draft, number, cashier, now, la
         if calc.redeemed_points:
             points_debit(
                 customer=customer, points=calc.redeemed_points, kind=EntryKind.REDEMPTION,
-                text=message("entry.redemption", number=number),
+                **_entry_text("entry.redemption", merchant, number=number),
                 now=now, at=draft.purchased_at, receipt=receipt, lots=lots,
             )
         if calc.accrued_points:
             points_credit(
                 customer=customer, account=account, kind=EntryKind.ACCRUAL, points=calc.accrued_points,
-                text=message("entry.accrual", number=number),
+                **_entry_text("entry.accrual", merchant, number=number),
                 at=draft.purchased_at, ttl_days=program.points_ttl_days, pending_days=program.pending_days, receipt=receipt,
             )
         # The crossing receipt is priced at the old tier; the upgrade applies from the next one.
@@ -312,16 +319,16 @@ def receipt_refund(*, receipt: Receipt, data: dict, cashier: User | None = None,
 
     if customer is not None:
         if refund.points_reversed - excused:
-            taken = message("entry.refund_taken", number=receipt.number)
+            taken = _entry_text("entry.refund_taken", merchant, number=receipt.number)
             Entry.objects.create(
                 merchant=merchant, customer=customer, kind=EntryKind.REFUND, points=-(refund.points_reversed - excused), at=now,
-                description=message_render(taken, language=merchant.language), description_code=taken["code"],
-                description_params=taken["params"], receipt=receipt, refund=refund, staff=cashier,
+                description=taken["description"], description_code=taken["text"]["code"], description_params=taken["text"]["params"],
+                receipt=receipt, refund=refund, staff=cashier,
             )
         if refund.points_returned:
             points_credit(
                 customer=customer, account=account, kind=EntryKind.REFUND, points=refund.points_returned,
-                text=message("entry.refund_given", number=receipt.number),
+                **_entry_text("entry.refund_given", merchant, number=receipt.number),
                 at=now, ttl_days=program.points_ttl_days, receipt=receipt, refund=refund, staff=cashier,
             )
 
