@@ -134,7 +134,11 @@ def login_code_request(*, merchant: Merchant, identifier: str, ip: str | None = 
     if customer is not None:
         # Sent after the row is committed, so the code always exists when it arrives.
         with translation.override(customer.language or merchant.language):
-            text = _("Your %(merchant)s sign-in code is %(code)s. It expires in %(minutes)d minutes. If you did not ask for it, ignore this message.") % {
+            text = translation.ngettext(
+                "Your %(merchant)s sign-in code is %(code)s. It expires in %(minutes)d minute. If you did not ask for it, ignore this message.",
+                "Your %(merchant)s sign-in code is %(code)s. It expires in %(minutes)d minutes. If you did not ask for it, ignore this message.",
+                _minutes(),
+            ) % {
                 "merchant": merchant.name, "code": code, "minutes": _minutes(),
             }
             if customer.email:
@@ -171,7 +175,11 @@ def join_code_request(*, merchant: Merchant, phone: str, profile: dict, language
     if member is not None:
         code = _issue(merchant=merchant, subject=subject, ip=ip, now=now, customer=member, channels=["sms"])
         with translation.override(member.language or language or merchant.language):
-            text = _("You are already a member of %(merchant)s. Your sign-in code is %(code)s. It expires in %(minutes)d minutes. If you did not ask for it, ignore this message.") % {
+            text = translation.ngettext(
+                "You are already a member of %(merchant)s. Your sign-in code is %(code)s. It expires in %(minutes)d minute. If you did not ask for it, ignore this message.",
+                "You are already a member of %(merchant)s. Your sign-in code is %(code)s. It expires in %(minutes)d minutes. If you did not ask for it, ignore this message.",
+                _minutes(),
+            ) % {
                 "merchant": merchant.name, "code": code, "minutes": _minutes(),
             }
     else:
@@ -186,7 +194,11 @@ def join_code_request(*, merchant: Merchant, phone: str, profile: dict, language
         code = _issue(merchant=merchant, subject=subject, ip=ip, now=now, purpose=LoginCode.Purpose.JOIN,
                       join_data=join_data, channels=["sms"])
         with translation.override(language or merchant.language):
-            text = _("Your code to join %(merchant)s is %(code)s. It expires in %(minutes)d minutes. If you did not ask for it, ignore this message.") % {
+            text = translation.ngettext(
+                "Your code to join %(merchant)s is %(code)s. It expires in %(minutes)d minute. If you did not ask for it, ignore this message.",
+                "Your code to join %(merchant)s is %(code)s. It expires in %(minutes)d minutes. If you did not ask for it, ignore this message.",
+                _minutes(),
+            ) % {
                 "merchant": merchant.name, "code": code, "minutes": _minutes(),
             }
     sms_send(phone=e164, text=text)

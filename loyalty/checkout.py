@@ -16,9 +16,11 @@ from typing import Callable
 
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.errors import ApplicationError
 from loyalty.money import money_quantize, points_from_money, quantity_text, split_integer, split_money
+from loyalty.texts import message, message_render
 
 ZERO = Decimal("0")
 HUNDRED = Decimal("100")
@@ -117,9 +119,9 @@ class Calculation:
     accrued_points: int = 0
     max_redeem_points: int = 0
     applied: list[dict] = field(default_factory=list)
-    # Names of accrual rates set by steps (a tier's rate), for the explanation.
+    # Names of accrual rates set by steps (a tier's rate), for the explanation: loyalty.texts messages.
     rate_names: dict = field(default_factory=dict)
-    cap_note: str = ""
+    cap_note: dict | None = None
 
     def as_dict(self) -> dict:
         """The API shape: money as strings at the currency's precision, points as integers."""
@@ -150,11 +152,25 @@ class Calculation:
                 }
                 for line in self.lines
             ],
-            "applied": self.applied,
+            "applied": [{key: value for key, value in item.items() if key != "text"} for item in self.applied],
         }
 
 
 Step = Callable[[Calculation, CheckoutContext], None]
+
+
+def explained(item: dict, *, name: dict, detail: list[dict]) -> dict:
+    """An `applied` entry: `name` and `detail` in the active language (the context's), and under
+    `text` the messages they come from, so a screen renders them in its reader's language
+    (loyalty.texts.applied_render; the API's `applied` drops `text`)."""
+    parts = [message_render(part) for part in detail]
+    return {
+        "kind": item["kind"],
+        "name": message_render(name),
+        "detail": " · ".join(part for part in parts if part),
+        **{key: value for key, value in item.items() if key != "kind"},
+        "text": {"name": name, "detail": detail},
+    }
 
 
 def fmt_percent(value: Decimal) -> str:
@@ -199,27 +215,33 @@ def step_tier(calc: Calculation, ctx: CheckoutContext) -> None:
             shares = split_money(discount, [line.net for line in lines], ctx.currency, caps=[line.net for line in lines])
             for line, share in zip(lines, shares):
                 line.discount += share
-            calc.applied.append(
-                {
-                    "kind": "tier_discount",
-                    "name": _("%(tier)s: %(rate)s%% discount") % {"tier": tier.name, "rate": fmt_percent(tier.discount_percent)},
-                    "detail": _("%(rate)s%% of %(base)s") % {"rate": fmt_percent(tier.discount_percent), "base": base},
-                    "amount": str(discount),
-                }
-            )
+            rate = fmt_percent(tier.discount_percent)
+            calc.applied.append(explained(
+                {"kind": "tier_discount", "amount": str(discount)},
+                name=message("applied.tier_discount.name", tier=tier.name, rate=rate),
+                detail=[message("applied.tier_discount.detail", rate=rate, base=str(base))],
+            ))
     if tier.accrual_percent is not None and tier.accrual_percent != ctx.program.accrual_percent:
         for line in calc.lines:
             line.accrual_percent = tier.accrual_percent
-        calc.rate_names[tier.accrual_percent] = _("%(tier)s: %(rate)s%% instead of %(base)s%%") % {
-            "tier": tier.name, "rate": fmt_percent(tier.accrual_percent), "base": fmt_percent(ctx.program.accrual_percent)
-        }
+        calc.rate_names[tier.accrual_percent] = message(
+            "applied.tier_rate", tier=tier.name, rate=fmt_percent(tier.accrual_percent), base=fmt_percent(ctx.program.accrual_percent)
+        )
     if tier.max_redeem_percent is not None and tier.max_redeem_percent != calc.max_redeem_percent:
         calc.max_redeem_percent = tier.max_redeem_percent
-        calc.cap_note = _("%(tier)s: up to %(rate)s%% of the receipt in points") % {"tier": tier.name, "rate": fmt_percent(tier.max_redeem_percent)}
+        calc.cap_note = message("applied.tier_cap", tier=tier.name, rate=fmt_percent(tier.max_redeem_percent))
 
 
 def step_totals_before_redemption(calc: Calculation, ctx: CheckoutContext) -> None:
     calc.discount = sum((line.discount for line in calc.lines), ZERO)
+
+
+def points_available_message(*, balance: int, asked: int) -> str:
+    return ngettext(
+        "The customer has %(balance)d point available; %(asked)d were asked for.",
+        "The customer has %(balance)d points available; %(asked)d were asked for.",
+        balance,
+    ) % {"balance": balance, "asked": asked}
 
 
 def step_redemption(calc: Calculation, ctx: CheckoutContext) -> None:
@@ -252,17 +274,25 @@ def step_redemption(calc: Calculation, ctx: CheckoutContext) -> None:
     if ctx.debt > 0:
         raise ApplicationError(
             "insufficient_points",
-            _("The customer owes %(debt)d points from a return; points cannot be redeemed until it is repaid.") % {"debt": ctx.debt},
+            ngettext(
+                "The customer owes %(debt)d point from a return; points cannot be redeemed until it is repaid.",
+                "The customer owes %(debt)d points from a return; points cannot be redeemed until it is repaid.",
+                ctx.debt,
+            ) % {"debt": ctx.debt},
         )
     if points > ctx.spendable_points:
         raise ApplicationError(
             "insufficient_points",
-            _("The customer has %(balance)d points available; %(asked)d were asked for.") % {"balance": ctx.spendable_points, "asked": points},
+            points_available_message(balance=ctx.spendable_points, asked=points),
         )
     if points > calc.max_redeem_points:
         raise ApplicationError(
             "redeem_over_cap",
-            _("At most %(max)d points can be redeemed on this receipt.") % {"max": calc.max_redeem_points},
+            ngettext(
+                "At most %(max)d point can be redeemed on this receipt.",
+                "At most %(max)d points can be redeemed on this receipt.",
+                calc.max_redeem_points,
+            ) % {"max": calc.max_redeem_points},
         )
     shares = split_integer(points, [line.net for line in redeemable], capacities)
     for line, share in zip(redeemable, shares):
@@ -270,15 +300,11 @@ def step_redemption(calc: Calculation, ctx: CheckoutContext) -> None:
         line.redeemed_amount = money_quantize(share * point_value, calc.currency)
     calc.redeemed_points = points
     calc.redeemed_amount = sum((line.redeemed_amount for line in calc.lines), ZERO)
-    calc.applied.append(
-        {
-            "kind": "redemption",
-            "name": _("Points redeemed"),
-            "detail": " · ".join(filter(None, [_("%(points)d points at %(value)s each") % {"points": points, "value": point_value}, calc.cap_note])),
-            "points": points,
-            "amount": str(calc.redeemed_amount),
-        }
-    )
+    calc.applied.append(explained(
+        {"kind": "redemption", "points": points, "amount": str(calc.redeemed_amount)},
+        name=message("applied.redemption.name"),
+        detail=[message("applied.redemption.detail", points=points, value=str(point_value)), *filter(None, [calc.cap_note])],
+    ))
 
 
 def step_accrual(calc: Calculation, ctx: CheckoutContext) -> None:
@@ -311,17 +337,13 @@ def step_accrual(calc: Calculation, ctx: CheckoutContext) -> None:
         if rate in calc.rate_names:
             name = calc.rate_names[rate]
         elif rate == base_rate:
-            name = _("Base accrual %(rate)s%%") % {"rate": fmt_percent(rate)}
+            name = message("applied.base_accrual", rate=fmt_percent(rate))
         else:
-            name = _("Accrual %(rate)s%%") % {"rate": fmt_percent(rate)}
-        calc.applied.append(
-            {
-                "kind": "accrual",
-                "name": name,
-                "detail": _("%(rate)s%% of %(paid)s paid in money, rounded down") % {"rate": fmt_percent(rate), "paid": paid},
-                "points": rate_points,
-            }
-        )
+            name = message("applied.accrual", rate=fmt_percent(rate))
+        calc.applied.append(explained(
+            {"kind": "accrual", "points": rate_points},
+            name=name, detail=[message("applied.accrual.detail", rate=fmt_percent(rate), paid=str(paid))],
+        ))
 
 
 # The order matters: discounts (tier, later promotions) go between pricing and the discount total,

@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.errors import ValidationError
 from accounts.inputs import DATE_MAX, DATE_MIN, InputError, decimal_parse
@@ -59,7 +60,7 @@ def _text(value, *, key: str, errors: dict, max_length: int, required: bool) -> 
     if required and not value:
         errors[key] = [_("This field is required.")]
     if len(value) > max_length:
-        errors[key] = [_("At most %(n)d characters.") % {"n": max_length}]
+        errors[key] = [ngettext("At most %(n)d character.", "At most %(n)d characters.", max_length) % {"n": max_length}]
     return value[:max_length]
 
 
@@ -121,7 +122,7 @@ def draft_parse(data, *, currency: str, now: datetime | None = None, extra_keys:
     if not isinstance(raw_lines, list) or not raw_lines:
         errors["lines"] = [_("A receipt needs at least one line.")]
     elif len(raw_lines) > MAX_LINES:
-        errors["lines"] = [_("A receipt may have at most %(n)d lines.") % {"n": MAX_LINES}]
+        errors["lines"] = [ngettext("A receipt may have at most %(n)d line.", "A receipt may have at most %(n)d lines.", MAX_LINES) % {"n": MAX_LINES}]
     else:
         price_places = currency_places(currency)
         for index, raw in enumerate(raw_lines):

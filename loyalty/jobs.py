@@ -12,6 +12,7 @@ from loyalty.api.idempotency import idempotency_purge
 from loyalty.models import CustomerMessage, JobRun
 from loyalty.services import points_activate, points_expire
 from loyalty.services.tiers import tiers_recalculate
+from loyalty.texts import message_title_body
 
 
 def _purge_idempotency(*, now: datetime) -> int:
@@ -64,18 +65,24 @@ def recalculate_tiers_job() -> int:
 
 
 def _email_messages(messages) -> int:
-    """Email each message to its customer over one SMTP connection; mark them sent."""
+    """Email each message to its customer, in the customer's language (else the merchant's), over
+    one SMTP connection; mark them sent."""
     sent = []
     with get_connection() as connection:
         for message in messages:
-            send_mail(message.title, message.body, None, [message.customer.email], connection=connection)
+            customer = message.customer
+            title, body = message_title_body(message, language=customer.language or customer.merchant.language)
+            send_mail(title, body, None, [customer.email], connection=connection)
             sent.append(message.pk)
     CustomerMessage.objects.filter(pk__in=sent).update(emailed_at=timezone.now())
     return len(sent)
 
 
 def _consenting(queryset):
-    return queryset.filter(emailed_at__isnull=True, customer__consent_email=True).exclude(customer__email="").select_related("customer")
+    return (
+        queryset.filter(emailed_at__isnull=True, customer__consent_email=True).exclude(customer__email="")
+        .select_related("customer", "customer__merchant")
+    )
 
 
 def customer_messages_email(message_ids: list[int]) -> int:

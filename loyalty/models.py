@@ -255,7 +255,11 @@ class Entry(models.Model):
     kind = models.CharField(max_length=16, choices=EntryKind.choices)
     points = models.IntegerField()
     at = models.DateTimeField(default=timezone.now)
+    # The text in the merchant's language at the time (what older rows have only), and what to render
+    # it from in the reader's language (loyalty.texts): a message code and its parameters.
     description = models.CharField(max_length=300)
+    description_code = models.CharField(max_length=40, blank=True, db_default="")
+    description_params = models.JSONField(null=True, blank=True)
     lot = models.ForeignKey(Lot, null=True, blank=True, on_delete=models.PROTECT, related_name="entries", db_index=False)
     receipt = models.ForeignKey(Receipt, null=True, blank=True, on_delete=models.PROTECT, related_name="entries", db_index=False)
     refund = models.ForeignKey(Refund, null=True, blank=True, on_delete=models.PROTECT, related_name="entries", db_index=False)
@@ -281,6 +285,20 @@ class Entry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.points:+d}"
+
+    @property
+    def text(self) -> str:
+        """The description in the active language."""
+        from loyalty.texts import entry_text
+
+        return entry_text(self)
+
+    @property
+    def short_text(self) -> str:
+        """The description beside the kind's badge, without repeating the badge's word."""
+        from loyalty.texts import entry_text
+
+        return entry_text(self, short=True)
 
 
 class IdempotencyRecord(models.Model):
@@ -382,14 +400,30 @@ class CustomerMessage(models.Model):
 
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+")
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="messages")
+    # Title and body in the merchant's language at the time (all older rows have), and what to render
+    # them from in the reader's language (loyalty.texts): `code` + ".title" / ".body" with `params`.
     title = models.CharField(max_length=200)
     body = models.TextField(blank=True)
+    code = models.CharField(max_length=40, blank=True, db_default="")
+    params = models.JSONField(null=True, blank=True)
     at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["merchant", "customer", "-at"], name="message_customer_at")]
+
+    @property
+    def title_text(self) -> str:
+        from loyalty.texts import message_title_body
+
+        return message_title_body(self)[0]
+
+    @property
+    def body_text(self) -> str:
+        from loyalty.texts import message_title_body
+
+        return message_title_body(self)[1]
 
 
 class ProgramPage(models.Model):

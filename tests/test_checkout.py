@@ -60,7 +60,7 @@ def test_the_api_example_two_milks_redeeming_100_points():
     assert (line.amount, line.redeemed_points, line.redeemed_amount, line.total, line.accrued_points) == (
         Decimal("179.80"), 100, Decimal("100.00"), Decimal("79.80"), 3,
     )
-    assert calc.applied == [
+    assert calc.as_dict()["applied"] == [
         {"kind": "redemption", "name": "Points redeemed", "detail": "100 points at 1.00 each", "points": 100, "amount": "100.00"},
         {"kind": "accrual", "name": "Base accrual 5%", "detail": "5% of 79.80 paid in money, rounded down", "points": 3},
     ]

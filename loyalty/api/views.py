@@ -19,6 +19,7 @@ from loyalty.money import quantity_text
 from loyalty.money import money_quantize
 from loyalty.services import tiers as tier_services
 from loyalty.services.program import PROGRAM_FIELDS, PROGRAM_MONEY_FIELDS
+from loyalty.texts import applied_render, entry_text
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key", {"type": "string", "minLength": 1, "maxLength": 255, "pattern": r"\S"}, OpenApiParameter.HEADER, required=False,
@@ -208,7 +209,7 @@ class CustomerEntriesApi(APIView):
                 "kind": entry.kind,
                 "points": entry.points,
                 "receipt": str(entry.receipt_id) if entry.receipt_id else None,
-                "description": entry.description,
+                "description": entry_text(entry, language=merchant.language),
                 "expires_on": entry.expires_at.astimezone(zone).date().isoformat() if entry.expires_at else None,
             }
             for entry in page
@@ -333,7 +334,7 @@ def receipt_payload(receipt) -> dict:
              "returned_quantity": quantity_text(line.returned_quantity)}
             for line in receipt.lines.all()
         ],
-        "applied": receipt.applied,
+        "applied": applied_render(receipt.applied, language=receipt.merchant.language),
     }
 
 

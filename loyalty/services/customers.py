@@ -1,7 +1,6 @@
 """Joining the program: the customer, their points account and the welcome bonus, in one transaction."""
 from django.db import transaction
-from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.utils import timezone
 
 from accounts.errors import Conflict
 from accounts.models import Customer, LoginCode, Merchant, Store
@@ -10,6 +9,7 @@ from accounts.services import customer_create
 from loyalty.models import EntryKind, PointsAccount
 from loyalty.services.ledger import points_credit
 from loyalty.services.tiers import tier_base
+from loyalty.texts import message
 
 
 @transaction.atomic
@@ -26,11 +26,9 @@ def customer_join(*, merchant: Merchant, phone: str, store: Store | None = None,
     account = PointsAccount.objects.create(customer=customer, merchant=merchant, tier=base, tier_since=at if base else None)
     program = merchant.program
     if program.welcome_bonus > 0:
-        with translation.override(merchant.language):
-            description = _("Welcome bonus for joining")
         points_credit(
             customer=customer, account=account, kind=EntryKind.WELCOME, points=program.welcome_bonus,
-            description=description, at=at, ttl_days=program.welcome_bonus_ttl_days,
+            text=message("entry.welcome"), at=at, ttl_days=program.welcome_bonus_ttl_days,
         )
     return customer
 

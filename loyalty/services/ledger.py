@@ -19,6 +19,8 @@ from accounts.errors import ApplicationError, ValidationError
 from accounts.models import Customer, User
 from accounts.services import audit_record
 from loyalty.models import EntryKind, Entry, Lot, PointsAccount, Receipt, Refund
+from loyalty.checkout import points_available_message
+from loyalty.texts import message, message_render
 
 
 def account_lock(*, customer: Customer) -> PointsAccount:
@@ -88,15 +90,25 @@ def debt_repay(*, account: PointsAccount) -> int:
     return repaid
 
 
+def _description(*, customer: Customer, description: str, text: dict | None) -> dict:
+    """An entry's description fields: the text in the merchant's language and its code and parameters."""
+    if text is None:
+        return {"description": description}
+    if not description:
+        description = message_render(text, language=customer.merchant.language)
+    return {"description": description[:300], "description_code": text["code"], "description_params": text.get("params") or {}}
+
+
 def points_credit(
     *,
     customer: Customer,
     account: PointsAccount,
     kind: str,
     points: int,
-    description: str,
+    description: str = "",
     at: datetime,
     ttl_days: int | None,
+    text: dict | None = None,
     pending_days: int = 0,
     receipt: Receipt | None = None,
     refund: Refund | None = None,
@@ -105,7 +117,9 @@ def points_credit(
     """Credit a lot of `points` and write its entry. The caller holds the account lock.
 
     Points credited while the customer owes refund debt repay it first (unless pending: those
-    repay it when the activation job makes them active).
+    repay it when the activation job makes them active). `text` (loyalty.texts.message) is what the
+    description is rendered from in each reader's language; `description` defaults to it in the
+    merchant's language.
     """
     if points <= 0:
         raise ValidationError({"points": ["Points to credit must be a positive whole number."]})
@@ -136,7 +150,7 @@ def points_credit(
         kind=kind,
         points=points,
         at=at,
-        description=description,
+        **_description(customer=customer, description=description, text=text),
         lot=lot,
         receipt=receipt,
         refund=refund,
@@ -150,8 +164,9 @@ def points_debit(
     customer: Customer,
     points: int,
     kind: str,
-    description: str,
     now: datetime,
+    description: str = "",
+    text: dict | None = None,
     at: datetime | None = None,
     receipt: Receipt | None = None,
     staff: User | None = None,
@@ -168,7 +183,7 @@ def points_debit(
     if points > available or _consume(lots, points) < points:
         raise ApplicationError(
             "insufficient_points",
-            _("The customer has %(balance)d points available; %(asked)d were asked for.") % {"balance": available, "asked": points},
+            points_available_message(balance=available, asked=points),
         )
     return Entry.objects.create(
         merchant_id=customer.merchant_id,
@@ -176,7 +191,7 @@ def points_debit(
         kind=kind,
         points=-points,
         at=at or now,
-        description=description,
+        **_description(customer=customer, description=description, text=text),
         receipt=receipt,
         staff=staff,
     )
@@ -203,13 +218,16 @@ def points_take_back(*, customer: Customer, account: PointsAccount, points: int,
     return debt
 
 
-def points_earn(*, customer: Customer, kind: str, points: int, description: str, ttl_days: int | None, at: datetime | None = None, staff: User | None = None) -> Entry:
-    """Credit bonus points (gifts, referral rewards) that are available at once. For other apps."""
+def points_earn(*, customer: Customer, kind: str, points: int, description: str = "", ttl_days: int | None, at: datetime | None = None,
+                staff: User | None = None, text: dict | None = None) -> Entry:
+    """Credit bonus points (gifts, referral rewards) that are available at once. For other apps;
+    pass `text` (loyalty.texts.message, its code registered in loyalty.texts.MESSAGES) so the entry
+    reads in each reader's language."""
     with transaction.atomic():
         account = account_lock(customer=customer)
         return points_credit(
             customer=customer, account=account, kind=kind, points=points, description=description,
-            at=at or timezone.now(), ttl_days=ttl_days, staff=staff,
+            at=at or timezone.now(), ttl_days=ttl_days, staff=staff, text=text,
         )
 
 
@@ -239,16 +257,15 @@ def points_adjust(*, customer: Customer, points: int, reason: str, staff: User |
         raise ValidationError(errors)
     merchant = customer.merchant
     account = account_lock(customer=customer)
-    with translation.override(merchant.language):
-        description = _("Adjustment: %(reason)s") % {"reason": reason}
+    text = message("entry.adjustment", reason=reason)
     if points > 0:
         program = merchant.program
         entry = points_credit(
-            customer=customer, account=account, kind=EntryKind.ADJUSTMENT, points=points, description=description,
+            customer=customer, account=account, kind=EntryKind.ADJUSTMENT, points=points, text=text,
             at=now, ttl_days=program.points_ttl_days, staff=staff,
         )
     else:
-        entry = points_debit(customer=customer, points=-points, kind=EntryKind.ADJUSTMENT, description=description, now=now, staff=staff)
+        entry = points_debit(customer=customer, points=-points, kind=EntryKind.ADJUSTMENT, text=text, now=now, staff=staff)
     audit_record(
         merchant=merchant, actor=staff, action="points.adjusted", target=customer.phone, reason=reason,
         data={"points": points, "customer": str(customer.pk), "entry": entry.pk},
@@ -256,7 +273,8 @@ def points_adjust(*, customer: Customer, points: int, reason: str, staff: User |
     return entry
 
 
-# Written into entries by SQL, in each merchant's language; gettext_noop marks it for translation.
+# Written into entries by SQL, in each merchant's language, with the code `entry.expiry` that screens
+# render in the reader's language; gettext_noop marks it for translation.
 EXPIRED_DESCRIPTION = gettext_noop("Points expired")
 
 
@@ -294,8 +312,8 @@ def points_expire(*, now: datetime) -> int:
                         WHERE remaining > 0 AND expires_at <= %s
                         RETURNING id, merchant_id, customer_id, expired_points, expires_at
                     )
-                    INSERT INTO loyalty_entry (merchant_id, customer_id, kind, points, at, description, lot_id)
-                    SELECT e.merchant_id, e.customer_id, 'expiry', -e.expired_points, e.expires_at, {case_sql}, e.id
+                    INSERT INTO loyalty_entry (merchant_id, customer_id, kind, points, at, description, description_code, lot_id)
+                    SELECT e.merchant_id, e.customer_id, 'expiry', -e.expired_points, e.expires_at, {case_sql}, 'entry.expiry', e.id
                     FROM expired e JOIN accounts_merchant m ON m.id = e.merchant_id
                     """,
                     [stamp, stamp, *case_params],
@@ -307,8 +325,8 @@ def points_expire(*, now: datetime) -> int:
         with connection.cursor() as cursor:
             cursor.execute(
                 f"""
-                INSERT INTO loyalty_entry (merchant_id, customer_id, kind, points, at, description, lot_id)
-                SELECT l.merchant_id, l.customer_id, 'expiry', -l.expired_points, l.expires_at, {case_sql}, l.id
+                INSERT INTO loyalty_entry (merchant_id, customer_id, kind, points, at, description, description_code, lot_id)
+                SELECT l.merchant_id, l.customer_id, 'expiry', -l.expired_points, l.expires_at, {case_sql}, 'entry.expiry', l.id
                 FROM loyalty_lot l JOIN accounts_merchant m ON m.id = l.merchant_id
                 WHERE l.expired_at = %s AND l.expired_points > 0
                   AND NOT EXISTS (SELECT 1 FROM loyalty_entry x WHERE x.lot_id = l.id AND x.kind = 'expiry')

@@ -6,7 +6,7 @@ from decimal import ROUND_FLOOR, Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.errors import ApplicationError, Conflict, ValidationError
@@ -18,19 +18,23 @@ from loyalty.money import money_quantize
 from loyalty.services.ledger import account_lock, points_credit, points_debit, points_take_back, spendable_lots_read, spendable_points
 from loyalty.services.tiers import tier_rules, tier_upgrade_after_commit
 from loyalty.templatetags.ui import quantity_format
+from loyalty.texts import applied_store, message, message_render
 
 ZERO = Decimal("0")
 
 
 def checkout_context_build(*, merchant: Merchant, program: Program, customer: Customer | None, account: PointsAccount | None,
-                           now: datetime, spendable: int | None = None) -> CheckoutContext:
-    """Gather what the pure calculation needs. Later mechanics add their state to `extras`."""
+                           now: datetime, spendable: int | None = None, language: str | None = None) -> CheckoutContext:
+    """Gather what the pure calculation needs. Later mechanics add their state to `extras`.
+
+    `language` is the reader's (a screen passes its own); the API reads in the merchant's language.
+    """
     debt = account.debt if account is not None else 0
     if customer is not None and spendable is None:
         spendable = spendable_points(customer=customer, now=now)
     return CheckoutContext(
         currency=merchant.currency,
-        language=merchant.language,
+        language=language or merchant.language,
         program=ProgramRules(
             accrual_percent=program.accrual_percent,
             max_redeem_percent=program.max_redeem_percent,
@@ -44,8 +48,9 @@ def checkout_context_build(*, merchant: Merchant, program: Program, customer: Cu
     )
 
 
-def receipt_calculate(*, merchant: Merchant, customer: Customer | None, draft: Draft, now: datetime | None = None) -> Calculation:
-    """Price a draft without writing anything.
+def receipt_calculate(*, merchant: Merchant, customer: Customer | None, draft: Draft, now: datetime | None = None,
+                      language: str | None = None) -> Calculation:
+    """Price a draft without writing anything; explanations and errors in `language` (default the merchant's).
 
     Raises:
         ApplicationError: insufficient_points, redeem_over_cap, customer_required, receipt_over_limit.
@@ -55,7 +60,7 @@ def receipt_calculate(*, merchant: Merchant, customer: Customer | None, draft: D
     account = None
     if customer is not None:
         account = PointsAccount.objects.filter(customer=customer).select_related("tier", "override_tier").first()
-    ctx = checkout_context_build(merchant=merchant, program=program, customer=customer, account=account, now=now)
+    ctx = checkout_context_build(merchant=merchant, program=program, customer=customer, account=account, now=now, language=language)
     return calculate(draft, ctx)
 
 
@@ -68,8 +73,12 @@ def receipt_commit(
     number: str,
     cashier: User | None = None,
     now: datetime | None = None,
+    language: str | None = None,
 ) -> tuple[Receipt, Calculation]:
     """Price the draft under the customer's lock and write the receipt, its lines and the ledger.
+
+    Errors and the returned calculation's explanations are in `language` (default the merchant's);
+    the receipt stores its explanations in the merchant's language with the codes to render them in any.
 
     The calculation is repeated under the lock, so two tills redeeming from one account at once
     cannot both spend the same points: the second sees the balance the first left.
@@ -85,14 +94,22 @@ def receipt_commit(
     now = now or timezone.now()
     try:
         with transaction.atomic():
-            return _receipt_write(merchant=merchant, store=store, customer=customer, draft=draft, number=number, cashier=cashier, now=now)
+            return _receipt_write(merchant=merchant, store=store, customer=customer, draft=draft, number=number, cashier=cashier, now=now,
+                                  language=language)
     except IntegrityError as exc:
         if "receipt_number_unique_per_store" in str(exc) or "loyalty_receipt.number" in str(exc):
             raise Conflict("receipt_exists", _("Receipt %(number)s was already committed in this store.") % {"number": number})
         raise
 
 
-def _receipt_write(*, merchant, store, customer, draft, number, cashier, now) -> tuple[Receipt, Calculation]:
+def _entry_text(code: str, merchant: Merchant, **params) -> dict:
+    """An entry's text: its message, and its words in the merchant's language (what older readers and
+    the API read)."""
+    text = message(code, **params)
+    return {"text": text, "description": message_render(text, language=merchant.language)}
+
+
+def _receipt_write(*, merchant, store, customer, draft, number, cashier, now, language=None) -> tuple[Receipt, Calculation]:
     account = None
     lots = None
     if customer is not None:
@@ -102,7 +119,7 @@ def _receipt_write(*, merchant, store, customer, draft, number, cashier, now) ->
     # it into 409 receipt_exists): no read before the insert, and no race between two tills.
     program = merchant.program
     ctx = checkout_context_build(merchant=merchant, program=program, customer=customer, account=account, now=now,
-                                 spendable=sum(lot.remaining for lot in lots) if lots is not None else None)
+                                 spendable=sum(lot.remaining for lot in lots) if lots is not None else None, language=language)
     calc = calculate(draft, ctx)
     receipt = Receipt.objects.create(
         merchant=merchant,
@@ -118,7 +135,7 @@ def _receipt_write(*, merchant, store, customer, draft, number, cashier, now) ->
         redeemed_amount=calc.redeemed_amount,
         total=calc.total,
         accrued_points=calc.accrued_points,
-        applied=calc.applied,
+        applied=applied_store(calc.applied, language=merchant.language),
     )
     ReceiptLine.objects.bulk_create(
         [
@@ -142,19 +159,18 @@ def _receipt_write(*, merchant, store, customer, draft, number, cashier, now) ->
         ]
     )
     if customer is not None:
-        with translation.override(merchant.language):
-            if calc.redeemed_points:
-                points_debit(
-                    customer=customer, points=calc.redeemed_points, kind=EntryKind.REDEMPTION,
-                    description=_("Paid with points for receipt %(number)s") % {"number": number},
-                    now=now, at=draft.purchased_at, receipt=receipt, lots=lots,
-                )
-            if calc.accrued_points:
-                points_credit(
-                    customer=customer, account=account, kind=EntryKind.ACCRUAL, points=calc.accrued_points,
-                    description=_("Points for purchase, receipt %(number)s") % {"number": number},
-                    at=draft.purchased_at, ttl_days=program.points_ttl_days, pending_days=program.pending_days, receipt=receipt,
-                )
+        if calc.redeemed_points:
+            points_debit(
+                customer=customer, points=calc.redeemed_points, kind=EntryKind.REDEMPTION,
+                **_entry_text("entry.redemption", merchant, number=number),
+                now=now, at=draft.purchased_at, receipt=receipt, lots=lots,
+            )
+        if calc.accrued_points:
+            points_credit(
+                customer=customer, account=account, kind=EntryKind.ACCRUAL, points=calc.accrued_points,
+                **_entry_text("entry.accrual", merchant, number=number),
+                at=draft.purchased_at, ttl_days=program.points_ttl_days, pending_days=program.pending_days, receipt=receipt,
+            )
         # The crossing receipt is priced at the old tier; the upgrade applies from the next one.
         # A till whose clock runs a little ahead still counts this receipt.
         tier_upgrade_after_commit(customer=customer, account=account, now=max(now, draft.purchased_at))
@@ -314,19 +330,19 @@ def receipt_refund(*, receipt: Receipt, data: dict, cashier: User | None = None,
     ReceiptLine.objects.bulk_update([item.line for item in refund_lines], ["returned_quantity"])
 
     if customer is not None:
-        with translation.override(merchant.language):
-            if refund.points_reversed - excused:
-                Entry.objects.create(
-                    merchant=merchant, customer=customer, kind=EntryKind.REFUND, points=-(refund.points_reversed - excused), at=now,
-                    description=_("Points taken back for items returned from receipt %(number)s") % {"number": receipt.number},
-                    receipt=receipt, refund=refund, staff=cashier,
-                )
-            if refund.points_returned:
-                points_credit(
-                    customer=customer, account=account, kind=EntryKind.REFUND, points=refund.points_returned,
-                    description=_("Points given back for items returned from receipt %(number)s") % {"number": receipt.number},
-                    at=now, ttl_days=program.points_ttl_days, receipt=receipt, refund=refund, staff=cashier,
-                )
+        if refund.points_reversed - excused:
+            taken = _entry_text("entry.refund_taken", merchant, number=receipt.number)
+            Entry.objects.create(
+                merchant=merchant, customer=customer, kind=EntryKind.REFUND, points=-(refund.points_reversed - excused), at=now,
+                description=taken["description"], description_code=taken["text"]["code"], description_params=taken["text"]["params"],
+                receipt=receipt, refund=refund, staff=cashier,
+            )
+        if refund.points_returned:
+            points_credit(
+                customer=customer, account=account, kind=EntryKind.REFUND, points=refund.points_returned,
+                **_entry_text("entry.refund_given", merchant, number=receipt.number),
+                at=now, ttl_days=program.points_ttl_days, receipt=receipt, refund=refund, staff=cashier,
+            )
 
     receipt.refunded_amount += refund.refunded_amount
     receipt.refunded_cost += refunded_cost

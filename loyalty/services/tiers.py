@@ -15,6 +15,7 @@ Policy (README "Tiers"):
 from __future__ import annotations
 
 import contextvars
+import json
 from contextlib import contextmanager
 from datetime import datetime, time, timedelta
 from decimal import Decimal
@@ -22,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
 from django.db.models import Count, Q
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.errors import ApplicationError, NotFound, ValidationError
@@ -31,6 +32,7 @@ from accounts.models import Customer, Merchant, User
 from accounts.services import audit_record
 from loyalty.checkout import TierRules
 from loyalty.models import CustomerMessage, PointsAccount, Receipt, Tier, TierChange
+from loyalty.texts import text_render
 
 MONEY_CONDITIONS = ("total_spend", "single_receipt")
 COUNT_CONDITIONS = ("purchases", "referrals")
@@ -392,11 +394,13 @@ def tier_delete(*, tier: Tier, actor: User | None = None, now: datetime | None =
 # ---------------------------------------------------------------- recorded tier changes
 
 
-def _change_message(*, merchant: Merchant, to_name: str, upgrade: bool) -> tuple[str, str]:
-    with translation.override(merchant.language):
-        if upgrade:
-            return _("Welcome to %(tier)s!") % {"tier": to_name}, _("You have reached the %(tier)s tier. Its benefits apply from your next purchase.") % {"tier": to_name}
-        return _("Your tier is now %(tier)s") % {"tier": to_name}, _("Your tier has changed to %(tier)s. Keep shopping to climb again.") % {"tier": to_name}
+def _change_message(*, merchant: Merchant, to_name: str, upgrade: bool) -> tuple[str, str, str, dict]:
+    """Title and body in the merchant's language (kept as text), and the code and parameters the
+    portal and the email render them from in the customer's language (loyalty.texts)."""
+    code, params = ("tier.up" if upgrade else "tier.down"), {"tier": to_name}
+    title = text_render(f"{code}.title", params, language=merchant.language)
+    body = text_render(f"{code}.body", params, language=merchant.language)
+    return title, body, code, params
 
 
 def tier_record_change(*, customer: Customer, account: PointsAccount, to_tier: Tier | None, reason: str, now: datetime,
@@ -409,8 +413,10 @@ def tier_record_change(*, customer: Customer, account: PointsAccount, to_tier: T
         reason=reason, note=note, staff=staff, at=now,
     )
     upgrade = (to_tier.rank if to_tier else 0) > (from_tier.rank if from_tier else 0)
-    title, body = _change_message(merchant=customer.merchant, to_name=change.to_name, upgrade=upgrade)
-    message = CustomerMessage.objects.create(merchant_id=customer.merchant_id, customer=customer, title=title, body=body, at=now)
+    title, body, code, params = _change_message(merchant=customer.merchant, to_name=change.to_name, upgrade=upgrade)
+    message = CustomerMessage.objects.create(
+        merchant_id=customer.merchant_id, customer=customer, title=title, body=body, code=code, params=params, at=now,
+    )
     if customer.consent_email and customer.email and not _EMAILS_HELD.get():
         transaction.on_commit(lambda: _enqueue_emails([message.pk]))
     return change
@@ -519,13 +525,14 @@ def _messages_for_run(*, merchant: Merchant, tiers: list[Tier], now: datetime, r
         up = changes.filter(Q(from_tier__isnull=True) | Q(from_tier__rank__lt=tier.rank))
         down = changes.filter(from_tier__isnull=False, from_tier__rank__gte=tier.rank)
         for subset, upgrade in ((up, True), (down, False)):
-            title, body = _change_message(merchant=merchant, to_name=tier.name, upgrade=upgrade)
+            title, body, code, message_params = _change_message(merchant=merchant, to_name=tier.name, upgrade=upgrade)
             sql, params = subset.values_list("customer_id").query.sql_with_params()
+            as_json = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
             with connection.cursor() as cursor:
                 cursor.execute(
-                    f"INSERT INTO loyalty_customermessage (merchant_id, customer_id, title, body, at) "
-                    f"SELECT %s, s.customer_id, %s, %s, %s FROM ({sql}) s",
-                    [merchant.pk, title, body, _stamp(now), *params],
+                    f"INSERT INTO loyalty_customermessage (merchant_id, customer_id, title, body, code, params, at) "
+                    f"SELECT %s, s.customer_id, %s, %s, %s, {as_json}, %s FROM ({sql}) s",
+                    [merchant.pk, title, body, code, json.dumps(message_params), _stamp(now), *params],
                 )
     if not _EMAILS_HELD.get():
         transaction.on_commit(lambda: _enqueue_pending_emails(merchant_id=merchant.pk, at=now))

@@ -210,3 +210,11 @@ def nav_current(context, prefix: str, exact: bool = False) -> str:
     path = context["request"].path
     hit = path == prefix if exact else path.startswith(prefix)
     return mark_safe('aria-current="page"') if hit else ""
+
+
+@register.filter
+def explained(applied):
+    """A receipt's or a preview's `applied`, with names and details in the active language."""
+    from loyalty.texts import applied_render
+
+    return applied_render(applied)

@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -252,7 +253,7 @@ def counter_sale(request, customer_id):
         preview, preview_error = None, ""
         if draft is not None:
             try:
-                preview = services.receipt_calculate(merchant=merchant, customer=customer, draft=draft)
+                preview = services.receipt_calculate(merchant=merchant, customer=customer, draft=draft, language=get_language())
             except ApplicationError as exc:
                 preview_error = _sale_error(exc, merchant=merchant, draft=draft)
         if request.htmx:
@@ -294,7 +295,8 @@ def counter_sale(request, customer_id):
             number = receipt_number_generate(store_code=store.code, timezone_name=merchant.timezone, now=timezone.now())
             try:
                 receipt, _calc = services.receipt_commit(
-                    merchant=merchant, store=store, customer=customer, draft=draft, number=number, cashier=request.user
+                    merchant=merchant, store=store, customer=customer, draft=draft, number=number, cashier=request.user,
+                    language=get_language(),
                 )
             except Conflict as exc:
                 if exc.code == "receipt_exists":

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts import selectors as account_selectors
@@ -214,7 +215,7 @@ def customer_adjust(request, customer_id):
             # The only rule an adjustment can break is taking more points than are available.
             form.add_error("points", error.message)
         else:
-            messages.success(request, _("Adjusted by %(points)+d points.") % {"points": entry.points})
+            messages.success(request, ngettext("Adjusted by %(points)+d point.", "Adjusted by %(points)+d points.", abs(entry.points)) % {"points": entry.points})
             return redirect("office:customer", customer_id=customer.pk)
     return _customer_page(request, customer, form, status=400)
 
