@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from django import forms
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 MAX_DEPTH = 32
 MAX_NUMBER_CHARS = 40
@@ -95,11 +96,12 @@ def decimal_parse(value, *, places: int, integer_digits: int = 12) -> Decimal:
         if not number.is_finite():
             raise InputError(not_a_number_message(str(number)))
     if number and number.adjusted() + 1 > integer_digits:
-        raise InputError(_("The number is too large (at most %(n)d digits before the point).") % {"n": integer_digits})
+        raise InputError(ngettext("The number is too large (at most %(n)d digit before the point).",
+                                  "The number is too large (at most %(n)d digits before the point).", integer_digits) % {"n": integer_digits})
     quantum = Decimal(1).scaleb(-places)
     canonical = number.quantize(quantum)
     if canonical != number:
-        raise InputError(_("Use at most %(n)d decimal places.") % {"n": places})
+        raise InputError(ngettext("Use at most %(n)d decimal place.", "Use at most %(n)d decimal places.", places) % {"n": places})
     return abs(canonical) if canonical == 0 else canonical
 
 

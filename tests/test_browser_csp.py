@@ -16,7 +16,7 @@ from tests.test_browser import PASSWORD, browser, new_page, pytestmark, shot, si
 __all__ = ["browser", "pytestmark"]
 
 
-def wait_until(page, expression: str, timeout: float = 15.0) -> None:
+def wait_until(page, expression: str, timeout: float = 30.0) -> None:
     """Poll with evaluate: wait_for_function compiles its predicate in the page, which the policy forbids."""
     deadline = time.monotonic() + timeout
     while not page.evaluate(expression):

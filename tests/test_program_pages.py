@@ -69,19 +69,25 @@ def test_cashier_cannot_edit_pages(merchant):
     assert not ProgramPage.objects.exists()
 
 
-@pytest.mark.parametrize("body", ["x" * 50_001, "bad \x00 byte"])
-def test_bad_page_text_is_refused_naming_the_field(merchant, body):
-    response = staff(merchant, Role.OWNER).post("/office/program/pages/privacy/", {"body": body})
+def test_bad_page_text_is_refused_naming_the_field(merchant):
+    response = staff(merchant, Role.OWNER).post("/office/program/pages/privacy/", {"body": "x" * 50_001})
     assert response.status_code == 400
     assert response.context["form"].errors.get("body")
-    assert not ProgramPage.objects.filter(body__startswith="x").exists()
+    assert not ProgramPage.objects.exists()
+
+
+def test_a_nul_character_in_page_text_is_refused_before_the_form(merchant):
+    response = staff(merchant, Role.OWNER).post("/office/program/pages/privacy/", {"body": "bad \x00 byte"})
+    assert response.status_code == 400
+    assert not ProgramPage.objects.exists()
 
 
 def test_unknown_page_kind_is_404(merchant):
     assert staff(merchant, Role.OWNER).get("/office/program/pages/terms/").status_code == 404
 
 
-def test_join_form_and_footer_link_to_rules_and_privacy(merchant):
+def test_join_form_and_footer_link_to_rules_and_privacy(merchant, settings):
+    settings.SMS_BACKEND = "accounts.sms.LocmemSmsBackend"  # the join form is offered only where SMS codes can be sent
     body = Client().get(f"/my/{merchant.slug}/join/").content.decode()
     assert f'href="/my/{merchant.slug}/rules/"' in body
     assert f'href="/my/{merchant.slug}/privacy/"' in body

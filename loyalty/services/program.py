@@ -65,14 +65,17 @@ def _integer(value, *, field: str, low: int, high: int, nullable: bool, errors: 
 
 
 def _money_or_null(value, *, field: str, currency: str, errors: dict) -> Decimal | None:
+    """A positive amount at the currency's precision ("1000" for JPY, "1000.00" for RUB), or null."""
     if value is None:
         return None
-    number = _decimal(value, field=field, low=Decimal(0), high=MONEY_LIMIT_HIGH - 1, low_inclusive=False, errors=errors)
-    if number is None:
+    try:
+        number = decimal_parse(value, places=currency_places(currency))
+    except InputError as exc:
+        errors[field] = [exc.message]
         return None
-    places = currency_places(currency)
-    if number.as_tuple().exponent < -places:
-        errors[field] = [_("Use at most %(n)d decimal places.") % {"n": places}]
+    high = MONEY_LIMIT_HIGH - 1
+    if number <= 0 or number > high:
+        errors[field] = [_("Enter a value from %(low)s to %(high)s.") % {"low": 0, "high": high}]
         return None
     return number
 
