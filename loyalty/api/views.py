@@ -255,9 +255,9 @@ class ReceiptCalculateApi(APIView):
     def post(self, request):
         merchant = merchant_of(request)
         data = data_object(request)
-        _store, customer = resolve_checkout(request, data)
+        store, customer = resolve_checkout(request, data)
         draft = draft_parse(data, currency=merchant.currency)
-        calc = services.receipt_calculate(merchant=merchant, customer=customer, draft=draft)
+        calc = services.receipt_calculate(merchant=merchant, customer=customer, draft=draft, store=store)
         return Response(calc.as_dict())
 
 

@@ -253,7 +253,8 @@ def counter_sale(request, customer_id):
         preview, preview_error = None, ""
         if draft is not None:
             try:
-                preview = services.receipt_calculate(merchant=merchant, customer=customer, draft=draft, language=get_language())
+                preview = services.receipt_calculate(merchant=merchant, customer=customer, draft=draft, language=get_language(),
+                                                     store=counter_store_get(request))
             except ApplicationError as exc:
                 preview_error = _sale_error(exc, merchant=merchant, draft=draft)
         if request.htmx:
@@ -277,7 +278,7 @@ def counter_sale(request, customer_id):
         # A sale above the merchant's threshold is committed only from the confirmation, and only
         # for the subtotal that was confirmed: changing the figures asks again.
         try:
-            preview = services.receipt_calculate(merchant=merchant, customer=customer, draft=draft)
+            preview = services.receipt_calculate(merchant=merchant, customer=customer, draft=draft, store=counter_store_get(request))
         except ApplicationError:
             preview = None  # the commit below refuses it with the same message
         if preview is not None and preview.subtotal > threshold:
