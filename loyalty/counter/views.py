@@ -26,7 +26,7 @@ from accounts.phones import phone_display, phone_normalize
 from accounts.selectors import customer_get, customer_lookup, customer_search, store_get, store_list
 from loyalty import selectors, services
 from loyalty.api.idempotency import idempotent_call
-from loyalty.counter_input import (
+from loyalty.counter.forms import (
     LINE_ROWS,
     draft_errors_to_fields,
     receipt_number_generate,
@@ -35,7 +35,7 @@ from loyalty.counter_input import (
     refund_excess_errors,
     sale_data_build,
 )
-from loyalty.counter_stores import counter_store_choices, counter_store_get, counter_store_remember
+from loyalty.counter.stores import counter_store_choices, counter_store_get, counter_store_remember
 from loyalty.drafts import draft_parse
 from loyalty.money import money_quantize
 from loyalty.templatetags.ui import money
@@ -210,7 +210,7 @@ def counter_profile(request, customer_id):
     from django.contrib import messages
 
     from accounts.services import customer_edit
-    from loyalty.office_forms import CustomerEditForm
+    from loyalty.office.forms import CustomerEditForm
 
     customer = _customer_or_404(request, customer_id)
     if request.method not in ("GET", "POST"):
