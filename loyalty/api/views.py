@@ -13,7 +13,7 @@ from accounts.selectors import customer_get, customer_lookup, store_get
 from loyalty import selectors, services
 from loyalty.api import serializers as s
 from loyalty.api.auth import HasAdminScope
-from loyalty.api.idempotency import idempotent_call
+from loyalty.services.idempotency import idempotent_call
 from loyalty.drafts import draft_parse
 from loyalty.money import quantity_text
 from loyalty.money import money_quantize

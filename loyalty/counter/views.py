@@ -25,7 +25,7 @@ from accounts.permissions import COUNTER_ROLES, staff_required
 from accounts.phones import phone_display, phone_normalize
 from accounts.selectors import customer_get, customer_lookup, customer_search, store_get, store_list
 from loyalty import selectors, services
-from loyalty.api.idempotency import idempotent_call
+from loyalty.services.idempotency import idempotent_call
 from loyalty.counter.forms import (
     LINE_ROWS,
     draft_errors_to_fields,

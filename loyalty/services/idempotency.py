@@ -8,6 +8,10 @@ The key is claimed, the work done and the response stored in ONE transaction:
 - a refused request (4xx) rolls back with its claim, so it is not stored and may be retried
   corrected with the same key; a crash leaves nothing behind either.
 One commit per request, and no window in which a key is claimed but its work is not visible.
+
+A service: the POS API and the counter run their writes through `idempotent_call`, and the job
+module forgets old keys with `idempotency_purge`; neither the jobs nor any other core module import
+a surface for it.
 """
 import hashlib
 import json
