@@ -1,4 +1,4 @@
-"""The POS and program API (API.md). Each view parses, calls one service or selector, renders."""
+"""The POS and program API (docs/api.md). Each view parses, calls one service or selector, renders."""
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone

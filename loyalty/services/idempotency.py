@@ -1,4 +1,4 @@
-"""Idempotency-Key handling for state-changing POS calls (API.md "Idempotency").
+"""Idempotency-Key handling for state-changing POS calls (docs/api.md "Idempotency").
 
 The key is claimed, the work done and the response stored in ONE transaction:
 - the claim is an INSERT … ON CONFLICT DO NOTHING on (merchant, key). A second request with the
@@ -78,6 +78,6 @@ def _claim(*, merchant: Merchant, key: str, endpoint: str, digest: str) -> int |
 
 
 def idempotency_purge(*, older_than) -> int:
-    """Forget keys older than `older_than` (kept at least 24 hours, API.md)."""
+    """Forget keys older than `older_than` (kept at least 24 hours, docs/api.md)."""
     deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=older_than).delete()
     return deleted
