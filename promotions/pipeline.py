@@ -490,7 +490,7 @@ def step_promotions(calc: Calculation, ctx: CheckoutContext) -> None:
             statuses.append(explained(
                 {"kind": "code", "code": lookup.code, "status": "applied", "reason": None},
                 name=message("applied.promotion.name", name=names.get(lookup.promotion, "")),
-                detail=[message("promo_code.applied", code=lookup.code, name=names.get(lookup.promotion, ""))],
+                detail=[message("promo_code.applied", promo_code=lookup.code, name=names.get(lookup.promotion, ""))],
             ))
             continue
         reason = lookup.reason if lookup.status != CODE_VALID and lookup.reason else "promo_code_not_applicable"
@@ -498,7 +498,7 @@ def step_promotions(calc: Calculation, ctx: CheckoutContext) -> None:
         statuses.append(explained(
             {"kind": "code", "code": lookup.code, "status": "rejected", "reason": reason},
             name=message("applied.promotion.name", name=names.get(lookup.promotion or "", "")),
-            detail=[message(f"promo_code.{reason}", code=lookup.code)],
+            detail=[message(f"promo_code.{reason}", promo_code=lookup.code)],
         ))
     if statuses:
         calc.extras["codes"] = [_code_shape(item) for item in statuses]
@@ -531,15 +531,24 @@ def _signed_split(total: int, exact: list[Decimal]) -> list[int]:
     return floors
 
 
-def _take_points(calc: Calculation, positions: tuple[int, ...], points: int) -> None:
-    """Take `points` back off the receipt from `positions` (a budget cut), by largest remainder."""
-    lines = [calc.lines[position] for position in positions if calc.lines[position].accrued_points > 0]
-    if not lines:
-        lines = [line for line in calc.lines if line.accrued_points > 0]
-    weights = [Decimal(line.accrued_points) for line in lines]
-    for line, share in zip(lines, split_integer(points, weights, [line.accrued_points for line in lines])):
-        line.accrued_points -= share
-    calc.accrued_points -= points
+def _take_points(calc: Calculation, positions: tuple[int, ...], points: int) -> int:
+    """Take `points` back off the receipt (a budget cut): from the promotion's lines first, then
+    from the others, by largest remainder over what each line earned."""
+    left = points
+    for group in (
+        [calc.lines[position] for position in positions],
+        [line for line in calc.lines if line.position not in positions],
+    ):
+        lines = [line for line in group if line.accrued_points > 0]
+        take = min(left, sum(line.accrued_points for line in lines))
+        if take <= 0:
+            continue
+        caps = [line.accrued_points for line in lines]
+        for line, share in zip(lines, split_integer(take, [Decimal(cap) for cap in caps], caps)):
+            line.accrued_points -= share
+        left -= take
+    calc.accrued_points -= points - left
+    return points - left
 
 
 def step_promotion_points(calc: Calculation, ctx: CheckoutContext) -> None:
@@ -584,8 +593,7 @@ def step_promotion_points(calc: Calculation, ctx: CheckoutContext) -> None:
         for item in outcome._applied:
             left = item.spec.limits.budget_points_left
             if left is not None and item.points > max(left, 0):
-                _take_points(calc, item.positions, item.points - max(left, 0))
-                item.points = max(left, 0)
+                item.points -= _take_points(calc, item.positions, item.points - max(left, 0))
                 if message("applied.promotion.budget_cut") not in item.entry["text"]["detail"]:
                     updated = explained(
                         {key: value for key, value in item.entry.items() if key not in ("name", "detail", "text")},
