@@ -333,6 +333,7 @@ def _gifts(calc: Calculation, ctx: CheckoutContext, state: PromotionsState, outc
             units_given += units
             amount += share
         if units_given > 0:
+            amount = money_quantize(amount, ctx.currency)
             outcome.gifts.append(GiftUse(gift=gift.id, amount=amount))
             calc.applied.append(explained(
                 {"kind": "gift", "amount": str(money_quantize(amount, ctx.currency))},
@@ -456,8 +457,9 @@ def step_promotions(calc: Calculation, ctx: CheckoutContext) -> None:
             else:
                 not_applied.append(_not_applied(spec, CONDITIONS, message("promotion.not_applied.conditions")))
             continue
+        amount = money_quantize(amount, ctx.currency)
         entry = explained(
-            {"kind": "promotion", "promotion": spec.code, "amount": str(money_quantize(amount, ctx.currency)), "points": 0},
+            {"kind": "promotion", "promotion": spec.code, "amount": str(amount), "points": 0},
             name=message("applied.promotion.name", name=spec.name),
             detail=_detail(spec, ctx.currency, budget_cut),
         )
