@@ -510,7 +510,7 @@ def step_promotions(calc: Calculation, ctx: CheckoutContext) -> None:
 
 def _code_shape(item: dict) -> dict:
     """`{"code", "status", "reason", "detail"}` (and `text` for screens in their reader's language)."""
-    return {"code": item["code"], "status": item["status"], "reason": item["reason"], "detail": item["detail"], "text": item["text"]}
+    return {"code": item["code"], "status": item["status"], "reason": item["reason"], "detail": item["detail"], "text": {"detail": item["text"]["detail"]}}
 
 
 def _not_applied_shape(item: dict) -> dict:

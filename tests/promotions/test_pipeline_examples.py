@@ -540,3 +540,16 @@ def test_pricing_promotions_touches_no_database(django_assert_num_queries):
         calc = price(ctx, line("MILK-1", "2", "89.90"), line("WHISKAS-85", "6", "40.00"), line("AQUARIUM-60", "1", "8000.00"))
     assert calc.discount > 0
     assert_reconciles(calc)
+
+
+SATURDAY = datetime(2026, 11, 28, 16, 0, tzinfo=timezone.utc)
+
+
+def test_code_statuses_and_reasons_render_in_the_readers_language():
+    codes = (CodeLookup(code="NOPE", status="rejected", reason="promo_code_unknown"),)
+    calc = price(context(SPRING, FRIDAY_DOUBLE, codes=codes, at=SATURDAY), line("A", "1", "200.00"), at=SATURDAY)
+
+    [code] = applied_render(calc.extras["codes"], language="ru")
+    assert code == {"code": "NOPE", "status": "rejected", "reason": "promo_code_unknown", "detail": "Промокода NOPE нет"}
+    reasons = {item["promotion"]: item["detail"] for item in applied_render(calc.extras["not_applied"], language="ru")}
+    assert reasons == {"friday-x2": "Не действует во время покупки", "spring": "Нужен промокод"}
