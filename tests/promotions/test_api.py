@@ -282,3 +282,10 @@ def test_the_schema_documents_the_promotions_endpoints(schema):
     assert "text/csv" in paths["/api/v1/promotions/{code}/codes"]["get"]["responses"]["200"]["content"]
     window = schema["components"]["schemas"]["WeeklyWindowRequest"]["properties"]
     assert set(window) == {"days", "from", "to"}
+
+
+def test_field_errors_speak_the_callers_language(admin_client):
+    response = admin_client.post("/api/v1/promotions", {**EXAMPLE, "effects": [{"type": "percent_off", "value": "150"}]}, format="json",
+                                 HTTP_ACCEPT_LANGUAGE="ru")
+    assert response.status_code == 400
+    assert response.json()["fields"]["effects[0].value"] == ["Укажите процент от 0 до 100."]
