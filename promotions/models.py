@@ -171,6 +171,7 @@ class Offer(models.Model):
     granted_at = models.DateTimeField(default=timezone.now)
     ends_at = models.DateTimeField(null=True, blank=True)  # null = no end date
     uses_left = models.PositiveIntegerField(null=True, blank=True)  # null = no limit on receipts
+    used = models.PositiveIntegerField(default=0)  # receipts it was used on
     # The receipt whose `unlock` granted it: a full return of that receipt withdraws an unused offer.
     source_receipt = models.ForeignKey(Receipt, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     withdrawn_at = models.DateTimeField(null=True, blank=True)

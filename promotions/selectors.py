@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 
-from django.db.models import Q, QuerySet
+from django.db.models import Max, Q, QuerySet
 
 from accounts.models import Customer, Merchant
 from loyalty import selectors as loyalty_selectors
-from loyalty.models import Receipt
+from loyalty.models import Receipt, ReceiptLine
 from promotions.models import Gift, Offer, PromoCode, Promotion, PromotionUse
 
 STATES = ("live", "scheduled", "ended")
@@ -124,32 +125,64 @@ def customer_in_audience(*, merchant: Merchant, customer: Customer, promotion: P
 def stamp_list_for_customer(*, merchant: Merchant, customer: Customer, now: datetime) -> list[Stamps]:
     """Stamp-card progress for every live `every_nth` promotion whose audience holds the customer.
 
-    A stamp is a receipt of the customer, not fully returned, meeting the promotion's receipt conditions
-    (subtotal, SKUs and categories), within the last `days` days, after the last receipt it rewarded.
+    `count` is the stamps collected since the last reward, at most n - 1: the next purchase is the rewarded one.
     """
     cards = [promotion for promotion in promotion_list_live(merchant=merchant, now=now) if (promotion.conditions or {}).get("every_nth")]
     if not cards:
         return []
     tier = loyalty_selectors.customer_tier_get(merchant=merchant, customer=customer)
     offers = set(offer_list_for_customer(merchant=merchant, customer=customer, now=now).values_list("promotion_id", flat=True))
-    out = []
-    for promotion in cards:
-        if not customer_in_audience(merchant=merchant, customer=customer, promotion=promotion, tier_code=tier.code if tier else None,
-                                    offer_promotion_ids=offers):
-            continue
-        conditions = promotion.conditions
-        nth = conditions["every_nth"]
-        receipts = Receipt.objects.filter(merchant=merchant, customer=customer, fully_refunded=False, purchased_at__lte=now)
-        if nth.get("days"):
-            receipts = receipts.filter(purchased_at__gt=now - timedelta(days=nth["days"]))
-        last = (PromotionUse.objects.filter(merchant=merchant, promotion=promotion, customer=customer, returned_at__isnull=True)
-                .order_by("-receipt__purchased_at").values_list("receipt__purchased_at", flat=True).first())
-        if last is not None:
-            receipts = receipts.filter(purchased_at__gt=last)
-        if conditions.get("min_subtotal") is not None:
-            receipts = receipts.filter(subtotal__gte=conditions["min_subtotal"])
-        if conditions.get("skus") or conditions.get("categories"):
-            receipts = receipts.filter(Q(lines__sku__in=conditions.get("skus") or []) | Q(lines__category__in=conditions.get("categories") or []))
-        count = receipts.values("pk").distinct().count()
-        out.append(Stamps(promotion=promotion.code, name=promotion.name, n=nth["n"], count=count % nth["n"]))
+    cards = [promotion for promotion in cards
+             if customer_in_audience(merchant=merchant, customer=customer, promotion=promotion, tier_code=tier.code if tier else None,
+                                     offer_promotion_ids=offers)]
+    counts = stamp_counts(merchant=merchant, customer=customer, now=now,
+                          promotions=[{"_pk": card.pk, "code": card.code, "conditions": card.conditions} for card in cards])
+    return [Stamps(promotion=card.code, name=card.name, n=card.conditions["every_nth"]["n"],
+                   count=min(counts[card.code], card.conditions["every_nth"]["n"] - 1)) for card in cards]
+
+
+def stamp_counts(*, merchant: Merchant, customer: Customer, promotions: list[dict], now: datetime) -> dict[str, int]:
+    """Stamps per stamp-card promotion (API dicts with `_pk`): the customer's receipts not fully returned,
+    within the card's last `days` days, after the last receipt it rewarded, meeting its receipt conditions.
+
+    Three queries whatever the number of cards: the last rewards, the receipts in the widest window,
+    and (only when a card names SKUs or categories) those receipts' matching lines.
+    """
+    if not promotions:
+        return {}
+    pks = [item["_pk"] for item in promotions]
+    last_reward = dict(PromotionUse.objects.filter(merchant=merchant, customer=customer, promotion_id__in=pks, returned_at__isnull=True)
+                       .values("promotion_id").annotate(last=Max("receipt__purchased_at")).values_list("promotion_id", "last"))
+    windows = [item["conditions"]["every_nth"].get("days") for item in promotions]
+    since = None if any(days is None for days in windows) else now - timedelta(days=max(windows))
+    receipts = Receipt.objects.filter(merchant=merchant, customer=customer, fully_refunded=False, purchased_at__lt=now)
+    if since is not None:
+        receipts = receipts.filter(purchased_at__gt=since)
+    rows = list(receipts.values("pk", "purchased_at", "subtotal"))
+    needs_lines = any(item["conditions"].get("skus") or item["conditions"].get("categories") for item in promotions)
+    lines: dict = {}
+    if needs_lines and rows:
+        for receipt_id, sku, category in ReceiptLine.objects.filter(receipt_id__in=[row["pk"] for row in rows]).values_list(
+                "receipt_id", "sku", "category"):
+            lines.setdefault(receipt_id, []).append((sku, category))
+    out = {}
+    for item in promotions:
+        conditions = item["conditions"]
+        days = conditions["every_nth"].get("days")
+        start = now - timedelta(days=days) if days else None
+        last = last_reward.get(item["_pk"])
+        minimum = Decimal(conditions["min_subtotal"]) if conditions.get("min_subtotal") is not None else None
+        skus, categories = set(conditions.get("skus") or ()), set(conditions.get("categories") or ())
+        count = 0
+        for row in rows:
+            if start is not None and row["purchased_at"] <= start:
+                continue
+            if last is not None and row["purchased_at"] <= last:
+                continue
+            if minimum is not None and row["subtotal"] < minimum:
+                continue
+            if (skus or categories) and not any(sku in skus or (category and category in categories) for sku, category in lines.get(row["pk"], ())):
+                continue
+            count += 1
+        out[item["code"]] = count
     return out
