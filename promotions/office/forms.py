@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts import selectors as account_selectors
 
@@ -48,7 +49,7 @@ def _money(value) -> str | None:
 
 class PromotionForm(forms.Form):
     # --- About
-    name = forms.CharField(label=_("Name"), max_length=200, help_text=_("What customers and cashiers read on the receipt, the till and the portal."))
+    name = forms.CharField(label=pgettext_lazy("promotion", "Name"), max_length=200, help_text=_("What customers and cashiers read on the receipt, the till and the portal."))
     code = forms.CharField(label=_("Code"), max_length=64,
                            help_text=_("A short unique name for the API and reports: letters, digits, - and _, e.g. milk-yellow. It cannot be changed later."))
     description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
