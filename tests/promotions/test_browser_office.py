@@ -82,5 +82,4 @@ def test_promotion_screens(browser, live_server, language):
 
     page.goto(f"{live_server.url}/office/customers/{anna.pk}/")
     assert text["gifts"] in page.content()
-    page.locator("[data-testid=customer-promotions]").scroll_into_view_if_needed()
     shot(page, f"{language}-promotions-customer")
