@@ -358,3 +358,122 @@ def offer_withdraw_view(request, customer_id, offer_id):
     else:
         messages.success(request, _("Offer “%(name)s” withdrawn.") % {"name": offer.promotion.name})
     return redirect("office:customer", customer_id=customer.pk)
+
+
+# ---------- Live preview and back-test (htmx, from the editor) ----------
+
+def _form_spec(request):
+    """The editor's fields as a compiled promotion (or the form with its errors)."""
+    from promotions.services.backtest import promotion_spec_build
+
+    editing = selectors.promotion_get(merchant=request.merchant, code=request.GET.get("code", "")) if request.GET.get("code") else None
+    form = _editor_form(request, data=request.POST, promotion=editing, initial={"code": editing.code} if editing else None)
+    if not form.is_valid():
+        return form, None, None
+    data = form.api_dict()
+    data["code"] = editing.code if editing else data["code"]
+    try:
+        spec = promotion_spec_build(merchant=request.merchant, promotion_dict=data)
+    except SERVICE_ERRORS as error:
+        _apply_errors(form, error, form.field_for_error)
+        return form, None, None
+    return form, spec, data
+
+
+def _sample_lines(text: str):
+    """"sku, category, quantity, price" per line → DraftLines, or (None, the bad line number)."""
+    from decimal import Decimal, InvalidOperation
+
+    from loyalty.checkout import DraftLine
+
+    lines = []
+    for number, raw in enumerate((text or "").splitlines(), start=1):
+        if not raw.strip():
+            continue
+        parts = [part.strip() for part in raw.split(",")]
+        if len(parts) != 4 or not parts[0]:
+            return None, number
+        try:
+            quantity, price = Decimal(parts[2]), Decimal(parts[3])
+        except InvalidOperation:
+            return None, number
+        if quantity <= 0 or price < 0 or quantity > 100000 or price > Decimal("100000000"):
+            return None, number
+        lines.append(DraftLine(sku=parts[0][:64], category=parts[1][:100], quantity=quantity, price=price.quantize(Decimal("0.01"))))
+        if len(lines) >= 50:
+            break
+    return lines, None
+
+
+def _field_errors(form) -> list[str]:
+    out = []
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else ""
+        out.extend(f"{label}: {error}" if label else str(error) for error in errors)
+    return out
+
+
+@office
+@require_POST
+def promotion_preview_view(request):
+    """The sample receipt priced with the promotion being edited applied alone (nothing written)."""
+    from django.utils.translation import get_language
+
+    from promotions.services.backtest import promotion_preview
+
+    lines, bad_line = _sample_lines(request.POST.get("sample_lines", ""))
+    context = {"errors": [], "calc": None}
+    if bad_line is not None:
+        context["errors"] = [_("Line %(n)d: write sku, category, quantity, price — e.g. MILK-1, Dairy, 2, 89.90.") % {"n": bad_line}]
+    elif not lines:
+        context["errors"] = [_("Type a few sample lines to see the receipt priced.")]
+    else:
+        form, spec, _data = _form_spec(request)
+        if spec is None:
+            context["errors"] = _field_errors(form)
+        else:
+            try:
+                calc = promotion_preview(merchant=request.merchant, spec=spec, lines=lines, now=timezone.now(), language=get_language())
+            except ApplicationError as error:
+                context["errors"] = [error.message]
+            else:
+                context["calc"] = calc
+                context["entries"] = [entry for entry in calc.applied if entry.get("kind") == "promotion"]
+                context["not_applied"] = calc.extras.get("not_applied", []) if hasattr(calc, "extras") else []
+    return render(request, "promotions/office/_preview.html", context)
+
+
+@office
+@require_POST
+def promotion_backtest_view(request):
+    """"On the last 90 days this would have touched N receipts of M customers and cost X and P points"."""
+    from django.utils.translation import ngettext
+
+    from promotions.services.backtest import promotion_backtest
+
+    context = {"errors": [], "result": None}
+    try:
+        days = int(request.POST.get("backtest_days") or 90)
+    except ValueError:
+        days = 0
+    if not 1 <= days <= 3650:
+        context["errors"] = [_("Days: a whole number from 1 to 3650.")]
+    else:
+        form, spec, data = _form_spec(request)
+        if spec is None:
+            context["errors"] = _field_errors(form)
+        else:
+            result = promotion_backtest(promotion_dict=data, merchant=request.merchant, days=days, now=timezone.now())
+            from loyalty.templatetags.ui import money, points
+
+            receipts = ngettext("%(n)s receipt", "%(n)s receipts", result["receipts"]) % {"n": points(result["receipts"])}
+            customers = ngettext("%(n)s customer", "%(n)s customers", result["customers"]) % {"n": points(result["customers"])}
+            point_text = ngettext("%(n)s point", "%(n)s points", result["extra_points"]) % {"n": points(result["extra_points"])}
+            context["result"] = result
+            context["sentence"] = ngettext(
+                "On the last %(days)d day this would have touched %(receipts)s of %(customers)s and cost %(discount)s in discounts and %(points)s.",
+                "On the last %(days)d days this would have touched %(receipts)s of %(customers)s and cost %(discount)s in discounts and %(points)s.",
+                days) % {"days": days, "receipts": receipts, "customers": customers, "discount": money(result["discount"], request.merchant),
+                         "points": point_text}
+            context["revenue"] = money(result["revenue"], request.merchant)
+    return render(request, "promotions/office/_backtest.html", context)

@@ -255,3 +255,45 @@ def test_another_merchants_gift_is_404(merchant, owner, customer):
     assert client.post(f"/office/customers/{stranger.pk}/").status_code in (404, 405)
     gift.refresh_from_db()
     assert gift.status == "open"
+
+
+# ---------- live preview and back-test on the editor ----------
+
+def test_preview_prices_the_sample_with_the_promotion_alone(merchant, marketer, customer):
+    other = promotion_create(merchant=merchant, data={"code": "all-5", "name": "All -5%", "effects": [{"type": "percent_off", "value": "5"}]})
+    client = client_for(marketer)
+    post = full_post(customer, audience_tiers=[], audience_customers="", min_subtotal="", cond_skus="", min_quantity="", every_nth_n="",
+                     every_nth_days="", target_categories="Dairy", effect_2_type="", starts_at="", ends_at="", window_1_days=[],
+                     window_1_from="", window_1_to="", sample_lines="MILK-1, Dairy, 2, 100.00\nBREAD-1, Bakery, 1, 50")
+    response = client.post("/office/promotions/new/preview/", post)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Pet food -10%" in body and "20.00" in body and "230.00" in body  # 10 % off the dairy line only
+    assert "All -5%" not in body
+    assert not Promotion.objects.filter(code="pet-10").exists() and Promotion.objects.count() == 1
+    # A bad sample line or a bad field is said, not a 500.
+    assert "Line 1" in client.post("/office/promotions/new/preview/", {**post, "sample_lines": "MILK-1, 2"}).content.decode()
+    assert "Value" in client.post("/office/promotions/new/preview/", {**post, "effect_1_value": "150"}).content.decode()
+    # Editing: the stored promotion's code is kept.
+    response = client.post(f"/office/promotions/new/preview/?code={other.code}", {**post, "effect_1_value": "50"})
+    assert "100.00" in response.content.decode()
+    assert client_for(MembershipFactory(merchant=merchant, role=Role.CASHIER)).post("/office/promotions/new/preview/", post).status_code == 403
+
+
+def test_backtest_button_says_what_it_would_have_done(merchant, owner, customer):
+    from accounts.models import Store
+    from loyalty.services import receipt_commit
+    from tests.factories import draft
+
+    store = Store.objects.get(merchant=merchant, code="main")
+    receipt_commit(merchant=merchant, store=store, customer=customer, draft=draft(("MILK-1", "2", "100.00")), number="R-1")
+    receipt_commit(merchant=merchant, store=store, customer=None, draft=draft(("MILK-1", "1", "100.00")), number="R-2")
+    post = full_post(customer, audience_tiers=[], audience_customers="", min_subtotal="", cond_skus="", min_quantity="", every_nth_n="",
+                     every_nth_days="", target_categories="", effect_2_type="", starts_at="", ends_at="", window_1_days=[],
+                     window_1_from="", window_1_to="", backtest_days="90")
+    response = client_for(owner).post("/office/promotions/new/backtest/", post)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "On the last 90 days this would have touched 2 receipts of 1 customer and cost" in body and "30.00" in body
+    assert "Days" in client_for(owner).post("/office/promotions/new/backtest/", {**post, "backtest_days": "0"}).content.decode()
+    assert not Promotion.objects.exists()
