@@ -87,7 +87,9 @@ def _promotion_entry(calc, code: str) -> dict | None:
 
 def promotion_preview(*, merchant: Merchant, spec: PromotionSpec, lines: list[DraftLine], now: datetime, language: str):
     """A sample receipt (anonymous unless the promotion needs a customer: then one in its audience) priced
-    with `spec` alone. Returns the Calculation."""
+    with `spec` alone, its schedule set aside (weekly windows too: the sample is priced as if inside one).
+    Returns the Calculation."""
+    spec = replace(spec, weekly=())
     audience = spec.audience
     customer = audience.customers[0] if audience.customers else ("preview" if (audience.tiers or audience.offer_only) else None)
     state = PromotionsState(

@@ -24,9 +24,9 @@ pytestmark = [
 
 TEXT = {
     "en": {"title": "Promotions", "editor": "Schedule", "error": "Send a percentage from 0 to 100.", "codes": "Personal single-use codes",
-           "gifts": "Gifts waiting", "created": "Promotion “Cat food -10%” created."},
+           "gifts": "Gifts waiting", "created": "Promotion “Cat food -10%” created.", "backtest": "On the last 90 days"},
     "ru": {"title": "Акции", "editor": "Расписание", "error": "Send a percentage from 0 to 100.", "codes": "Личные одноразовые коды",
-           "gifts": "Ожидающие подарки", "created": "Акция «Cat food -10%» создана."},
+           "gifts": "Ожидающие подарки", "created": "Акция «Cat food -10%» создана.", "backtest": "За последние 90 дней"},
 }
 
 
@@ -73,6 +73,14 @@ def test_promotion_screens(browser, live_server, language):
     page.fill("#id_effect_1_value", "10")
     page.click("[data-testid=promotion-form] button[type=submit].btn-primary")
     page.wait_for_selector("text=" + text["created"])
+    # The live preview prices the sample with the promotion alone; the back-test says what it would have done.
+    page.fill("#id_sample_lines", "FOOD-1, Cats, 2, 100.00\nMILK-1, Dairy, 1, 80.00")
+    page.click("[data-testid=preview-button]")
+    page.wait_for_selector("[data-testid=preview-applied]")
+    assert "Cat food -10%" in page.inner_text("[data-testid=promo-preview]")
+    page.click("[data-testid=backtest-button]")
+    page.wait_for_selector("[data-testid=promo-backtest] strong")
+    assert text["backtest"] in page.inner_text("[data-testid=promo-backtest]")
     assert Promotion.objects.get(merchant=merchant, code="cat-10").weekly == [{"days": [5], "from": "18:00", "to": "20:00"}]
     shot(page, f"{language}-promotions-editor")
 
