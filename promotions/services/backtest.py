@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Max
 
-from accounts.errors import ValidationError
+from accounts.errors import ApplicationError, ValidationError
 from accounts.models import Merchant
 from loyalty.checkout import STEPS, CheckoutContext, Draft, DraftLine, ProgramRules, calculate, step_accrual, step_tier
 from loyalty.money import money_quantize
@@ -173,7 +173,7 @@ def promotion_backtest(*, promotion_dict: dict, merchant: Merchant, days: int, n
         ctx = _ctx(merchant=merchant, program=program, language=language, has_customer=customer_id is not None, tier=tier, state=state)
         try:
             calc = calculate(Draft(lines=tuple(lines.get(row["pk"], ())), purchased_at=moment), ctx, promotion_steps())
-        except Exception:  # a receipt the rules of today refuse (e.g. over today's limit) is left out  # noqa: BLE001
+        except ApplicationError:  # a receipt the rules of today refuse is left out
             calc = None
         entry = _promotion_entry(calc, spec.code) if calc is not None else None
         if entry is not None:
