@@ -8,7 +8,8 @@ An app (promotions, referrals, campaigns, ...) registers from its `AppConfig.rea
   `receipt_commit`'s transaction (after the receipt and ledger writes) and an after-refund reverser
   that runs inside the refund's transaction;
 - back-office menu entries (`office_menu_register`), counter panel parts (`counter_panel_register`)
-  and portal sections (`portal_section_register`), which loyalty's templates render in order.
+  portal sections (`portal_section_register`) and back-office customer page sections
+  (`office_customer_section_register`), which loyalty's templates render in order.
 
 Registering the same name (or key) again replaces the earlier entry, so a `ready()` that runs twice
 never duplicates anything. loyalty owns this module and imports none of the apps that register.
@@ -226,7 +227,19 @@ class PortalSection:
     order: int = 100
 
 
+@dataclass(frozen=True)
+class CustomerSection:
+    """A section of the back-office customer page (right column): `template` rendered with
+    `context(request, customer)`."""
+
+    key: str
+    template: str
+    context: Callable[[Any, Any], dict] | None = None
+    order: int = 100
+
+
 _office_menu: dict[str, MenuEntry] = {}
+_office_customer_sections: dict[str, CustomerSection] = {}
 _counter_panel: dict[str, PanelPart] = {}
 _portal_sections: dict[str, PortalSection] = {}
 
@@ -273,3 +286,15 @@ def portal_section_unregister(key: str) -> None:
 
 def portal_sections() -> tuple[PortalSection, ...]:
     return _ordered(_portal_sections)
+
+
+def office_customer_section_register(section: CustomerSection) -> None:
+    _office_customer_sections[section.key] = section
+
+
+def office_customer_section_unregister(key: str) -> None:
+    _office_customer_sections.pop(key, None)
+
+
+def office_customer_sections() -> tuple[CustomerSection, ...]:
+    return _ordered(_office_customer_sections)

@@ -6,10 +6,15 @@ class PromotionsConfig(AppConfig):
     verbose_name = "Promotions"
     default_auto_field = "django.db.models.BigAutoField"
 
-    def ready(self):
-        """Plug into loyalty's checkout and customer read; loyalty never imports this app."""
-        from loyalty.extensions import CheckoutExtension, checkout_register, customer_read_register
+    def ready(self) -> None:
+        """Plug into loyalty's checkout, customer read and back-office; loyalty never imports this app."""
+        from django.utils.translation import gettext_lazy as _
+
+        from accounts.models import Role
+        from loyalty.extensions import (CheckoutExtension, CustomerSection, MenuEntry, checkout_register, customer_read_register,
+                                        office_customer_section_register, office_menu_register)
         from promotions import checkout, pipeline
+        from promotions.office.views import customer_section_context
 
         checkout_register(CheckoutExtension(
             name=pipeline.NAME,
@@ -19,3 +24,7 @@ class PromotionsConfig(AppConfig):
             after_refund=checkout.promotions_after_refund,
         ))
         customer_read_register(pipeline.NAME, checkout.customer_read)
+        # Between Tiers (50) and Stores (60).
+        office_menu_register(MenuEntry("promotions", _("Promotions"), "promotions_office:list", roles=(Role.OWNER, Role.MARKETER), order=55))
+        office_customer_section_register(CustomerSection("promotions", "promotions/office/_customer_section.html",
+                                                         customer_section_context, order=50))

@@ -4,7 +4,7 @@ from django import template
 from django.urls import NoReverseMatch, reverse
 from django.utils.safestring import mark_safe
 
-from loyalty.extensions import counter_panel, office_menu, portal_sections
+from loyalty.extensions import counter_panel, office_customer_sections, office_menu, portal_sections
 
 register = template.Library()
 
@@ -49,3 +49,9 @@ def counter_panel_parts(context) -> str:
 def portal_home_sections(context) -> str:
     """The portal home: each registered section's template, with its own context added."""
     return _render_parts(context, portal_sections(), context.get("customer"))
+
+
+@register.simple_tag(takes_context=True)
+def office_customer_parts(context) -> str:
+    """The back-office customer page: each registered section's template, with its own context added."""
+    return _render_parts(context, office_customer_sections(), context.get("customer"))

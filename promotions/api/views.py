@@ -5,7 +5,8 @@ from zoneinfo import ZoneInfo
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers as drf_serializers
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -264,3 +265,30 @@ class CustomerGiftDetailApi(APIView):
             raise NotFound("No gift with this id.", code="gift_not_found")
         services.gift_withdraw(gift=gift)
         return Response(status=204)
+
+
+class PromotionBacktestApi(APIView):
+    """What the promotion would have done to the last `days` days of committed receipts (writes nothing)."""
+
+    permission_classes = [HasAdminScope]
+
+    @extend_schema(
+        parameters=[PROMOTION_CODE],
+        request=inline_serializer("BacktestRequest", fields={"days": drf_serializers.IntegerField(min_value=1, max_value=3650, default=90)}),
+        responses={200: inline_serializer("Backtest", fields={
+            "from": drf_serializers.DateTimeField(), "to": drf_serializers.DateTimeField(),
+            "receipts": drf_serializers.IntegerField(), "customers": drf_serializers.IntegerField(),
+            "discount": drf_serializers.DecimalField(max_digits=14, decimal_places=2), "extra_points": drf_serializers.IntegerField(),
+            "revenue": drf_serializers.DecimalField(max_digits=14, decimal_places=2)}), **ERRORS},
+        examples=[OpenApiExample("Last 90 days", value={"days": 90}, request_only=True)],
+    )
+    def post(self, request, code):
+        from promotions.services.backtest import promotion_backtest
+
+        promotion = promotion_or_404(request, code)
+        data = data_object(request)
+        unknown = [key for key in data if key != "days"]
+        if unknown:
+            raise ValidationError({str(key): ["Unknown field."] for key in unknown})
+        return Response(promotion_backtest(promotion_dict=services.promotion_as_dict(promotion), merchant=merchant_of(request),
+                                           days=data.get("days", 90), now=timezone.now()))

@@ -1,0 +1,1 @@
+"""The marketer's promotion screens in the back-office (views, forms, urls)."""

@@ -1,0 +1,199 @@
+"""The back-test and the editor's preview: a promotion priced alone, through the one checkout pipeline.
+
+`promotion_backtest` judges a promotion (API JSON, stored or being edited) over the merchant's
+committed receipts of the last `days` days, had it been live for them: its fixed interval and
+`active` are set aside, its weekly windows, audience and conditions are judged for each receipt as of
+its time (customers at their current tier), limits ignored, alone, over the receipts' own lines. It
+reads set-based (the receipts, their lines, the customers' tiers, offers and earlier purchases in a
+few queries, whatever the number of receipts) and writes nothing.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.db.models import Max
+
+from accounts.errors import ApplicationError, ValidationError
+from accounts.models import Merchant
+from loyalty.checkout import STEPS, CheckoutContext, Draft, DraftLine, ProgramRules, calculate, step_accrual, step_tier
+from loyalty.money import money_quantize
+from loyalty.models import PointsAccount, Receipt, ReceiptLine
+from loyalty.services.tiers import tier_rules
+from promotions.models import Offer, Promotion
+from promotions.pipeline import NAME, step_promotion_points, step_promotions
+from promotions.services.validation import promotion_validate
+from promotions.specs import Limits, Offer as OfferSpec, PromotionSpec, PromotionsState, spec_from_dict
+
+ZERO = Decimal("0")
+MAX_DAYS = 3650
+READ_ONLY = ("uses", "spent_amount", "spent_points")
+
+
+def promotion_steps() -> list:
+    """loyalty's steps with the promotions steps at their places (whether or not the app registered them)."""
+    steps = []
+    for step in STEPS:
+        steps.append(step)
+        if step is step_tier:
+            steps.append(step_promotions)
+        if step is step_accrual:
+            steps.append(step_promotion_points)
+    return steps
+
+
+def promotion_spec_build(*, merchant: Merchant, promotion_dict: dict, live: bool = True) -> PromotionSpec:
+    """Validate API JSON of a promotion (a stored one may keep its own code) and compile it, limits set aside.
+
+    Raises:
+        ValidationError: each bad field named, as promotion_create would.
+    """
+    if not isinstance(promotion_dict, dict):
+        raise ValidationError({"non_field_errors": ["Send a JSON object."]})
+    data = {key: value for key, value in promotion_dict.items() if key not in READ_ONLY}
+    code = data.get("code")
+    existing = Promotion.objects.filter(merchant=merchant, code=code).first() if isinstance(code, str) and code else None
+    if existing is not None:
+        data.pop("code")
+    clean = promotion_validate(merchant=merchant, data=data, promotion=existing)
+    shape = {"code": existing.code if existing else clean.get("code"), "name": clean.get("name", existing.name if existing else "")}
+    base = {} if existing is None else {key: getattr(existing, key) for key in (
+        "priority", "exclusive", "active", "starts_at", "ends_at", "weekly", "audience", "conditions", "target", "effects",
+        "block_accrual", "block_redemption")}
+    shape = {**base, **clean, **shape}
+    spec = spec_from_dict(shape)
+    if live:
+        spec = replace(spec, active=True, starts_at=None, ends_at=None, limits=Limits())
+    return spec
+
+
+def _ctx(*, merchant: Merchant, program, language: str, has_customer: bool, tier, state: PromotionsState) -> CheckoutContext:
+    return CheckoutContext(
+        currency=merchant.currency, language=language,
+        program=ProgramRules(accrual_percent=program.accrual_percent, max_redeem_percent=program.max_redeem_percent,
+                             point_value=program.point_value, max_receipt_amount=None),
+        has_customer=has_customer, tier=tier_rules(tier), extras={NAME: state},
+    )
+
+
+def _promotion_entry(calc, code: str) -> dict | None:
+    for entry in calc.applied:
+        if entry.get("kind") == "promotion" and entry.get("promotion") == code:
+            return entry
+    return None
+
+
+def promotion_preview(*, merchant: Merchant, spec: PromotionSpec, lines: list[DraftLine], now: datetime, language: str):
+    """A sample receipt (anonymous unless the promotion needs a customer: then one in its audience) priced
+    with `spec` alone, its schedule set aside (weekly windows too: the sample is priced as if inside one).
+    Returns the Calculation."""
+    spec = replace(spec, weekly=())
+    audience = spec.audience
+    customer = audience.customers[0] if audience.customers else ("preview" if (audience.tiers or audience.offer_only) else None)
+    state = PromotionsState(
+        promotions=(spec,), purchased_at=now, timezone=merchant.timezone, customer=customer,
+        tier=audience.tiers[0] if audience.tiers else None,
+        offers={spec.code: OfferSpec(promotion=spec.code)} if audience.offer_only else {},
+        stamps={spec.code: spec.conditions.every_nth.n - 1} if spec.conditions.every_nth else {},
+        previous_purchase=spec.conditions.previous_purchase_min, first_purchase=True,
+    )
+    program = merchant.program
+    ctx = _ctx(merchant=merchant, program=program, language=language, has_customer=customer is not None, tier=None, state=state)
+    draft = Draft(lines=tuple(lines), purchased_at=now)
+    return calculate(draft, ctx, promotion_steps())
+
+
+def promotion_backtest(*, promotion_dict: dict, merchant: Merchant, days: int, now: datetime) -> dict:
+    """What the promotion would have done to the committed receipts of the last `days` days.
+
+    Returns {"from", "to", "receipts", "customers", "discount", "extra_points", "revenue"}.
+
+    Raises:
+        ValidationError: `days` not a whole number from 1 to 3650; the promotion's bad fields named.
+    """
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_DAYS:
+        raise ValidationError({"days": [f"Send a whole number of days from 1 to {MAX_DAYS}."]})
+    spec = promotion_spec_build(merchant=merchant, promotion_dict=promotion_dict)
+    start = now - timedelta(days=days)
+    program = merchant.program
+    receipts = list(Receipt.objects.filter(merchant=merchant, purchased_at__gte=start, purchased_at__lt=now)
+                    .order_by("purchased_at", "pk").values("pk", "customer_id", "purchased_at", "subtotal", "discount", "refunded_cost"))
+    lines: dict = {}
+    if receipts:
+        rows = (ReceiptLine.objects.filter(merchant=merchant, receipt__merchant=merchant, receipt__purchased_at__gte=start,
+                                           receipt__purchased_at__lt=now)
+                .order_by("receipt_id", "position").values_list("receipt_id", "sku", "name", "category", "quantity", "price"))
+        for receipt_id, sku, name, category, quantity, price in rows.iterator(chunk_size=5000):
+            lines.setdefault(receipt_id, []).append(DraftLine(sku=sku, name=name, category=category, quantity=quantity, price=price))
+    customer_ids = {row["customer_id"] for row in receipts if row["customer_id"]}
+    tiers = {}
+    earlier: dict = {}
+    offers: dict = {}
+    if customer_ids:
+        for account in PointsAccount.objects.filter(merchant=merchant, customer_id__in=customer_ids).select_related("tier", "override_tier"):
+            tiers[account.customer_id] = account.effective_tier
+        # The latest receipt before the window, per customer: its cost starts "previous purchase".
+        last_before = dict(Receipt.objects.filter(merchant=merchant, customer_id__in=customer_ids, purchased_at__lt=start)
+                           .values("customer_id").annotate(last=Max("purchased_at")).values_list("customer_id", "last"))
+        if last_before:
+            for row in Receipt.objects.filter(merchant=merchant, customer_id__in=list(last_before), purchased_at__in=set(last_before.values())).values(
+                    "customer_id", "purchased_at", "subtotal", "discount", "refunded_cost", "fully_refunded"):
+                if row["purchased_at"] == last_before[row["customer_id"]]:
+                    earlier[row["customer_id"]] = row
+        if spec.audience.offer_only:
+            for offer in Offer.objects.filter(merchant=merchant, customer_id__in=customer_ids, promotion__code=spec.code, withdrawn_at__isnull=True):
+                offers.setdefault(offer.customer_id, []).append(offer)
+    # Walk the receipts in time order, carrying each customer's previous purchase and stamps.
+    previous: dict = {cid: row["subtotal"] - row["discount"] - row["refunded_cost"] for cid, row in earlier.items()}
+    has_earlier = set(earlier)
+    stamps: dict = {}
+    touched = 0
+    customers = set()
+    discount = ZERO
+    extra_points = 0
+    revenue = ZERO
+    language = merchant.language
+    every_nth = spec.conditions.every_nth
+    for row in receipts:
+        customer_id = row["customer_id"]
+        moment = row["purchased_at"]
+        tier = tiers.get(customer_id) if customer_id else None
+        held = {}
+        for offer in offers.get(customer_id, ()):
+            if offer.granted_at <= moment and (offer.ends_at is None or moment < offer.ends_at):
+                held = {spec.code: OfferSpec(promotion=spec.code, ends_at=offer.ends_at)}
+        state = PromotionsState(
+            promotions=(spec,), purchased_at=moment, timezone=merchant.timezone,
+            customer=str(customer_id) if customer_id else None, tier=tier.code if tier else None, offers=held,
+            stamps={spec.code: stamps.get(customer_id, 0)} if every_nth and customer_id else {},
+            previous_purchase=previous.get(customer_id), first_purchase=bool(customer_id) and customer_id not in has_earlier,
+        )
+        ctx = _ctx(merchant=merchant, program=program, language=language, has_customer=customer_id is not None, tier=tier, state=state)
+        try:
+            calc = calculate(Draft(lines=tuple(lines.get(row["pk"], ())), purchased_at=moment), ctx, promotion_steps())
+        except ApplicationError:  # a receipt the rules of today refuse is left out
+            calc = None
+        entry = _promotion_entry(calc, spec.code) if calc is not None else None
+        if entry is not None:
+            touched += 1
+            if customer_id:
+                customers.add(customer_id)
+            discount += Decimal(str(entry.get("amount") or "0"))
+            extra_points += int(entry.get("points") or 0)
+            revenue += row["subtotal"] - row["discount"]
+            if every_nth and customer_id:
+                stamps[customer_id] = 0
+        elif every_nth and customer_id and calc is not None:
+            stamps[customer_id] = stamps.get(customer_id, 0) + 1
+        if customer_id:
+            previous[customer_id] = row["subtotal"] - row["discount"]
+            has_earlier.add(customer_id)
+    zone = ZoneInfo(merchant.timezone)
+    return {
+        "from": start.astimezone(zone).isoformat(), "to": now.astimezone(zone).isoformat(),
+        "receipts": touched, "customers": len(customers),
+        "discount": str(money_quantize(discount, merchant.currency)), "extra_points": extra_points,
+        "revenue": str(money_quantize(revenue, merchant.currency)),
+    }
