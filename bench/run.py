@@ -194,7 +194,7 @@ class Bench:
 
         account_overrides = {}
         if any(f.column == "tier_id" for f in PointsAccount._meta.concrete_fields):
-            # Customers start in the merchant's lowest tier (API.md "Tiers"), if tiers exist in this schema.
+            # Customers start in the merchant's lowest tier (docs/api.md "Tiers"), if tiers exist in this schema.
             account_overrides = {"tier_id": f"(SELECT t.id FROM loyalty_tier t WHERE t.merchant_id = {self.merchant_id:d} ORDER BY t.rank LIMIT 1)",
                                  "tier_since": "now() - interval '2 days'"}
         self.x_customer = self.model_extra(Customer, datagen.CUSTOMER_COLUMNS, {})

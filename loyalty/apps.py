@@ -8,6 +8,14 @@ class LoyaltyConfig(AppConfig):
 
     def ready(self):
         from loyalty.api import schema  # noqa: F401  (registers the OpenAPI auth extension)
+        from loyalty.counter import panel
+        from loyalty.office import menu
+        from loyalty.portal import sections
+
+        # loyalty's own screens go through the same registries other apps use (loyalty.extensions).
+        menu.register()
+        panel.register()
+        sections.register()
 
         post_migrate.connect(schedules_ensure, sender=self)
 

@@ -3,7 +3,7 @@
 `calculate(draft, context)` reads nothing from the database and writes nothing: the caller gathers
 the customer's state and the program into a `CheckoutContext` once, and the steps in `STEPS` run in
 order over the lines. Each step is a small function that adjusts line figures and appends what it
-did to `applied`. Tiers and promotions plug in as further steps (see `STEPS`); the cashier screen,
+did to `applied`. Other apps plug in further steps at named places (loyalty.extensions); the cashier screen,
 the POS API and the tests all price through here, and `receipt_commit` runs the same function under
 the customer's lock before writing.
 """
@@ -351,8 +351,18 @@ def step_accrual(calc: Calculation, ctx: CheckoutContext) -> None:
 STEPS: list[Step] = [step_price_lines, step_receipt_limit, step_tier, step_totals_before_redemption, step_redemption, step_accrual]
 
 
+def _pipeline() -> list[Step]:
+    # loyalty.extensions builds on this module; imported here so the two modules can load in any order.
+    from loyalty.extensions import pipeline_steps
+
+    return pipeline_steps()
+
+
 def calculate(draft: Draft, ctx: CheckoutContext, steps: list[Step] | None = None) -> Calculation:
-    """Price `draft` for the customer and program in `ctx`. Pure: no database reads or writes."""
+    """Price `draft` for the customer and program in `ctx`. Pure: no database reads or writes.
+
+    `steps` defaults to `loyalty.extensions.pipeline_steps()`: loyalty's own `STEPS` with the steps
+    other apps registered inserted at their places."""
     calc = Calculation(
         lines=[
             Line(
@@ -371,6 +381,6 @@ def calculate(draft: Draft, ctx: CheckoutContext, steps: list[Step] | None = Non
         max_redeem_percent=ctx.program.max_redeem_percent,
     )
     with translation.override(ctx.language):
-        for step in steps or STEPS:
+        for step in steps if steps is not None else _pipeline():
             step(calc, ctx)
     return calc

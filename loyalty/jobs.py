@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from django.utils import timezone
 
 from django.core.mail import get_connection, send_mail
-from loyalty.api.idempotency import idempotency_purge
+from loyalty.services.idempotency import idempotency_purge
 from loyalty.models import CustomerMessage, JobRun
 from loyalty.services import points_activate, points_expire
 from loyalty.services.tiers import tiers_recalculate

@@ -21,7 +21,7 @@ PERCENT = {"max_digits": 5, "decimal_places": 2}
 
 
 class Program(models.Model):
-    """One per merchant: the base rules every receipt is priced by (API.md "Program settings")."""
+    """One per merchant: the base rules every receipt is priced by (docs/api.md "Program settings")."""
 
     merchant = models.OneToOneField(Merchant, on_delete=models.CASCADE, related_name="program")
     accrual_percent = models.DecimalField(default=Decimal("5.00"), **PERCENT)
@@ -336,7 +336,7 @@ class JobRun(models.Model):
 
 
 class Tier(models.Model):
-    """A level customers climb (API.md "Tiers"). Null rates fall back to the program's."""
+    """A level customers climb (docs/api.md "Tiers"). Null rates fall back to the program's."""
 
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="tiers")
     code = models.SlugField(max_length=32)

@@ -20,7 +20,7 @@ from loyalty.models import Entry, EntryKind, Lot, PointsAccount, Program, Receip
 ZERO = Decimal("0")
 HUNDRED = Decimal("100")
 # Before a merchant has its own history, the economics line assumes half of issued points get spent
-# (DESIGN.md: only 50-80 % of issued points are ever spent).
+# (in practice only 50-80 % of issued points are ever spent).
 ASSUMED_REDEMPTION_PERCENT = Decimal("50")
 CHART_DAYS = 30
 

@@ -162,7 +162,7 @@ def customer_metrics(*, merchant: Merchant, customer: Customer, since, now, only
 
 
 def tier_progress_get(*, merchant: Merchant, customer: Customer, tier: Tier | None, now, earned: Tier | None = None) -> dict:
-    """The next tier and what is still missing for each of its entry conditions (API.md).
+    """The next tier and what is still missing for each of its entry conditions (docs/api.md).
 
     `tier` is the tier in effect and `earned` the recorded one; with a staff override they differ,
     and the next tier is the first above both: a customer is never told how far they are from a

@@ -16,7 +16,7 @@ urlpatterns = [
     # Screens: each surface adds its include here (accounts/, office/, counter/, my/<slug>/).
     path("", home, name="home"),
     path("accounts/", include("accounts.urls")),
-    path("office/", include("loyalty.urls_office")),
-    path("counter/", include("loyalty.urls_counter")),
-    path("my/<slug:merchant_slug>/", include("loyalty.urls_portal")),
+    path("office/", include("loyalty.office.urls")),
+    path("counter/", include("loyalty.counter.urls")),
+    path("my/<slug:merchant_slug>/", include("loyalty.portal.urls")),
 ]

@@ -117,7 +117,7 @@ def row_counts() -> dict:
 
 
 def ledger_totals(customer) -> dict:
-    """The three ways of reading a balance, which must agree (DESIGN.md, the ledger)."""
+    """The three ways of reading a balance, which must agree (the ledger invariant)."""
     from django.db.models import Sum
 
     from loyalty.models import Entry, Lot, PointsAccount

@@ -1,4 +1,4 @@
-"""POS API, customers: create, lookup, detail, entries (API.md "Customers")."""
+"""POS API, customers: create, lookup, detail, entries (docs/api.md "Customers")."""
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 

@@ -1,4 +1,4 @@
-"""Program settings API, admin scope (API.md "Program settings")."""
+"""Program settings API, admin scope (docs/api.md "Program settings")."""
 from decimal import Decimal
 
 import pytest

@@ -1,4 +1,4 @@
-"""`max_receipt_amount` and `counter_confirm_amount` (API.md "Program settings"): validated in
+"""`max_receipt_amount` and `counter_confirm_amount` (docs/api.md "Program settings"): validated in
 PATCH /program, and a receipt above the limit refused with 422 receipt_over_limit on every path."""
 from decimal import Decimal
 

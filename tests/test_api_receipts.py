@@ -1,4 +1,4 @@
-"""POS API, receipts: calculate, commit, refund (API.md "Receipts"), and the API's error shape."""
+"""POS API, receipts: calculate, commit, refund (docs/api.md "Receipts"), and the API's error shape."""
 import json
 from datetime import timedelta
 from decimal import Decimal
@@ -56,7 +56,7 @@ def test_calculate_the_api_example_and_write_nothing(pos_client, customer):
     # when the POS prices 2 × 89.90 redeeming 100 points
     response = calculate(pos_client, {"customer": str(customer.pk), "lines": [MILK], "redeem_points": 100})
 
-    # then it is priced exactly as in API.md, and nothing is written
+    # then it is priced exactly as in docs/api.md, and nothing is written
     assert response.status_code == 200
     assert response.json() == {
         "subtotal": "179.80", "discount": "0.00", "redeemed_points": 100, "redeemed_amount": "100.00", "total": "79.80",

@@ -1,4 +1,4 @@
-"""Bootstrap and job management commands (API.md "Bootstrap")."""
+"""Bootstrap and job management commands (docs/api.md "Bootstrap")."""
 from datetime import timedelta
 from io import StringIO
 

@@ -1,4 +1,4 @@
-"""Idempotency-Key on state-changing POS calls (API.md "Idempotency")."""
+"""Idempotency-Key on state-changing POS calls (docs/api.md "Idempotency")."""
 import pytest
 
 from loyalty.models import Entry, IdempotencyRecord, Receipt

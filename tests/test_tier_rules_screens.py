@@ -61,7 +61,7 @@ def test_editor_allows_a_tier_with_conditions_above_the_start(merchant):
 
 
 def test_tier_list_warns_when_two_tiers_have_no_entry_conditions(merchant):
-    # The API may create one (API.md: a new start tier below `base` takes rank 0); the list says what it means.
+    # The API may create one (docs/api.md: a new start tier below `base` takes rank 0); the list says what it means.
     Tier.objects.create(merchant=merchant, code="start", name="Newcomer", rank=0, entry={})
     response = office(merchant).get("/office/tiers/")
     assert "New customers start in Newcomer" in text_of(response)

@@ -1,4 +1,4 @@
-"""The POS and program API (API.md). Each view parses, calls one service or selector, renders."""
+"""The POS and program API (docs/api.md). Each view parses, calls one service or selector, renders."""
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
@@ -13,7 +13,7 @@ from accounts.selectors import customer_get, customer_lookup, store_get
 from loyalty import selectors, services
 from loyalty.api import serializers as s
 from loyalty.api.auth import HasAdminScope
-from loyalty.api.idempotency import idempotent_call
+from loyalty.services.idempotency import idempotent_call
 from loyalty.drafts import draft_parse
 from loyalty.money import quantity_text
 from loyalty.money import money_quantize
@@ -255,9 +255,9 @@ class ReceiptCalculateApi(APIView):
     def post(self, request):
         merchant = merchant_of(request)
         data = data_object(request)
-        _store, customer = resolve_checkout(request, data)
+        store, customer = resolve_checkout(request, data)
         draft = draft_parse(data, currency=merchant.currency)
-        calc = services.receipt_calculate(merchant=merchant, customer=customer, draft=draft)
+        calc = services.receipt_calculate(merchant=merchant, customer=customer, draft=draft, store=store)
         return Response(calc.as_dict())
 
 

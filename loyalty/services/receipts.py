@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from accounts.errors import ApplicationError, Conflict, ValidationError
 from accounts.models import Customer, Merchant, Store, User
 from loyalty.checkout import Calculation, CheckoutContext, Draft, ProgramRules, calculate
+from loyalty.extensions import CommitRecord, RefundRecord, after_commit_run, after_refund_run, checkout_extras_load
 from loyalty.drafts import _decimal_field, unknown_keys_check
 from loyalty.models import Entry, EntryKind, Lot, PointsAccount, Program, Receipt, ReceiptLine, Refund, RefundLine
 from loyalty.money import money_quantize
@@ -49,7 +50,7 @@ def checkout_context_build(*, merchant: Merchant, program: Program, customer: Cu
 
 
 def receipt_calculate(*, merchant: Merchant, customer: Customer | None, draft: Draft, now: datetime | None = None,
-                      language: str | None = None) -> Calculation:
+                      language: str | None = None, store: Store | None = None) -> Calculation:
     """Price a draft without writing anything; explanations and errors in `language` (default the merchant's).
 
     Raises:
@@ -61,6 +62,7 @@ def receipt_calculate(*, merchant: Merchant, customer: Customer | None, draft: D
     if customer is not None:
         account = PointsAccount.objects.filter(customer=customer).select_related("tier", "override_tier").first()
     ctx = checkout_context_build(merchant=merchant, program=program, customer=customer, account=account, now=now, language=language)
+    checkout_extras_load(ctx, merchant=merchant, customer=customer, draft=draft, store=store, for_commit=False)
     return calculate(draft, ctx)
 
 
@@ -120,6 +122,7 @@ def _receipt_write(*, merchant, store, customer, draft, number, cashier, now, la
     program = merchant.program
     ctx = checkout_context_build(merchant=merchant, program=program, customer=customer, account=account, now=now,
                                  spendable=sum(lot.remaining for lot in lots) if lots is not None else None, language=language)
+    checkout_extras_load(ctx, merchant=merchant, customer=customer, draft=draft, store=store, for_commit=True)
     calc = calculate(draft, ctx)
     receipt = Receipt.objects.create(
         merchant=merchant,
@@ -174,6 +177,9 @@ def _receipt_write(*, merchant, store, customer, draft, number, cashier, now, la
         # The crossing receipt is priced at the old tier; the upgrade applies from the next one.
         # A till whose clock runs a little ahead still counts this receipt.
         tier_upgrade_after_commit(customer=customer, account=account, now=max(now, draft.purchased_at))
+    # Other apps' writers (usage counters, codes and gifts closed, offers granted) in this transaction:
+    # if one raises, nothing of the receipt is written.
+    after_commit_run(CommitRecord(merchant=merchant, customer=customer, receipt=receipt, calculation=calc, context=ctx))
     return receipt, calc
 
 
@@ -350,4 +356,5 @@ def receipt_refund(*, receipt: Receipt, data: dict, cashier: User | None = None,
     receipt.points_returned += refund.points_returned
     receipt.fully_refunded = all(line.returned_quantity >= line.quantity for line in lines)
     receipt.save(update_fields=["refunded_amount", "refunded_cost", "points_reversed", "points_returned", "fully_refunded"])
+    after_refund_run(RefundRecord(merchant=merchant, customer=customer, receipt=receipt, refund=refund, fully_returned=receipt.fully_refunded))
     return refund

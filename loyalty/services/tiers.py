@@ -314,7 +314,7 @@ def tier_start_conflict(*, merchant: Merchant, data: dict, tier: Tier | None = N
 
     A customer is in the highest tier they qualify for, so a tier without entry conditions above
     the start tier takes every customer and leaves the start tier empty. The back-office editor
-    refuses that; below the start tier it is the way to add a new start tier (API.md: rank 0).
+    refuses that; below the start tier it is the way to add a new start tier (docs/api.md: rank 0).
     """
     entry = data.get("entry", tier.entry if tier is not None else {})
     rank = data.get("rank", tier.rank if tier is not None else None)

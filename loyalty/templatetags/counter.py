@@ -1,7 +1,7 @@
 """Parts of the counter's frame that every counter page shows."""
 from django import template
 
-from loyalty.counter_stores import counter_store_choices
+from loyalty.counter.stores import counter_store_choices
 
 register = template.Library()
 

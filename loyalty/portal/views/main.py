@@ -27,7 +27,7 @@ from accounts.portal_auth import (
 )
 from accounts.selectors import customer_get, merchant_get
 from loyalty import selectors, services
-from loyalty.portal_forms import CodeForm, JoinForm, LoginForm, ProfileForm
+from loyalty.portal.forms import CodeForm, JoinForm, LoginForm, ProfileForm
 
 SESSION_KEY = "portal"
 PENDING_KEY = "portal_pending"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from loyalty.views import portal, portal_tiers
+from loyalty.portal.views import main as portal, messages as portal_tiers
 
 app_name = "portal"
 

@@ -5,7 +5,7 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from loyalty.services.tiers import customer_message_read
-from loyalty.views.portal import portal_view
+from loyalty.portal.views.main import portal_view
 
 
 @require_POST

@@ -21,7 +21,7 @@ from accounts.errors import ApplicationError, ValidationError
 from accounts.permissions import OFFICE_ROLES, staff_required
 from loyalty import selectors
 from loyalty.models import Tier
-from loyalty.office_tier_forms import TierForm, TierOverrideEndForm, TierOverrideForm
+from loyalty.office.tier_forms import TierForm, TierOverrideEndForm, TierOverrideForm
 from loyalty.services import tiers as tier_services
 from loyalty.templatetags.ui import local_format
 
@@ -243,8 +243,8 @@ def _customer_or_404(request, customer_id):
 
 
 def _customer_page(request, customer, **forms):
-    from loyalty.office_forms import AdjustForm
-    from loyalty.views import office as office_views
+    from loyalty.office.forms import AdjustForm
+    from loyalty.office.views import main as office_views
 
     return office_views._customer_page(request, customer, AdjustForm(), status=400, **forms)
 

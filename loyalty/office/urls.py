@@ -1,6 +1,6 @@
 from django.urls import path
 
-from loyalty.views import office, office_tiers
+from loyalty.office.views import main as office, tiers as office_tiers
 
 app_name = "office"
 

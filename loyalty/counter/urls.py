@@ -1,6 +1,6 @@
 from django.urls import path
 
-from loyalty.views import counter
+from loyalty.counter import views as counter
 
 app_name = "counter"
 

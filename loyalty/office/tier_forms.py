@@ -98,7 +98,7 @@ class TierForm(forms.Form):
         return conditions
 
     def tier_data(self) -> dict:
-        """The tier as the service takes it (API.md shape); call after is_valid()."""
+        """The tier as the service takes it (docs/api.md shape); call after is_valid()."""
         data = self.cleaned_data
         keep = self._conditions("keep")
         return {

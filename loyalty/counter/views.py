@@ -25,8 +25,8 @@ from accounts.permissions import COUNTER_ROLES, staff_required
 from accounts.phones import phone_display, phone_normalize
 from accounts.selectors import customer_get, customer_lookup, customer_search, store_get, store_list
 from loyalty import selectors, services
-from loyalty.api.idempotency import idempotent_call
-from loyalty.counter_input import (
+from loyalty.services.idempotency import idempotent_call
+from loyalty.counter.forms import (
     LINE_ROWS,
     draft_errors_to_fields,
     receipt_number_generate,
@@ -35,7 +35,7 @@ from loyalty.counter_input import (
     refund_excess_errors,
     sale_data_build,
 )
-from loyalty.counter_stores import counter_store_choices, counter_store_get, counter_store_remember
+from loyalty.counter.stores import counter_store_choices, counter_store_get, counter_store_remember
 from loyalty.drafts import draft_parse
 from loyalty.money import money_quantize
 from loyalty.templatetags.ui import money
@@ -210,7 +210,7 @@ def counter_profile(request, customer_id):
     from django.contrib import messages
 
     from accounts.services import customer_edit
-    from loyalty.office_forms import CustomerEditForm
+    from loyalty.office.forms import CustomerEditForm
 
     customer = _customer_or_404(request, customer_id)
     if request.method not in ("GET", "POST"):
@@ -253,7 +253,8 @@ def counter_sale(request, customer_id):
         preview, preview_error = None, ""
         if draft is not None:
             try:
-                preview = services.receipt_calculate(merchant=merchant, customer=customer, draft=draft, language=get_language())
+                preview = services.receipt_calculate(merchant=merchant, customer=customer, draft=draft, language=get_language(),
+                                                     store=counter_store_get(request))
             except ApplicationError as exc:
                 preview_error = _sale_error(exc, merchant=merchant, draft=draft)
         if request.htmx:
@@ -277,7 +278,7 @@ def counter_sale(request, customer_id):
         # A sale above the merchant's threshold is committed only from the confirmation, and only
         # for the subtotal that was confirmed: changing the figures asks again.
         try:
-            preview = services.receipt_calculate(merchant=merchant, customer=customer, draft=draft)
+            preview = services.receipt_calculate(merchant=merchant, customer=customer, draft=draft, store=counter_store_get(request))
         except ApplicationError:
             preview = None  # the commit below refuses it with the same message
         if preview is not None and preview.subtotal > threshold:

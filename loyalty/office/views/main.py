@@ -19,8 +19,9 @@ from accounts import services as account_services
 from accounts.errors import ApplicationError
 from accounts.models import Role
 from accounts.permissions import OFFICE_ROLES, staff_required
-from loyalty import office_selectors, reports, selectors
-from loyalty.office_forms import (
+from loyalty import reports, selectors
+from loyalty.office import selectors as office_selectors
+from loyalty.office.forms import (
     AdjustForm,
     ApiKeyForm,
     AuditFilterForm,
@@ -173,7 +174,7 @@ def _customer_or_404(request, customer_id):
 
 
 def _customer_page(request, customer, adjust_form, status=200, tier_override_form=None, tier_end_form=None, edit_form=None):
-    from loyalty.views.office_tiers import customer_tier_context
+    from loyalty.office.views.tiers import customer_tier_context
 
     merchant = request.merchant
     entries = keyset_page(

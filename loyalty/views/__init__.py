@@ -1,1 +1,0 @@
-"""Server-rendered screens: office (back-office), counter (cashiers), portal (customers)."""
