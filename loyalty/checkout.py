@@ -122,6 +122,11 @@ class Calculation:
     # Names of accrual rates set by steps (a tier's rate), for the explanation: loyalty.texts messages.
     rate_names: dict = field(default_factory=dict)
     cap_note: dict | None = None
+    # Further top-level keys of the API shape added by plugged-in steps (e.g. "codes", "not_applied"):
+    # each a list of dicts, rendered by as_dict only when present, without their `text`.
+    extras: dict = field(default_factory=dict)
+    # What plugged-in steps hand to their app's after-commit writer, by app name; never rendered.
+    outcomes: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         """The API shape: money as strings at the currency's precision, points as integers."""
@@ -153,6 +158,10 @@ class Calculation:
                 for line in self.lines
             ],
             "applied": [{key: value for key, value in item.items() if key != "text"} for item in self.applied],
+            **{
+                key: [{name: value for name, value in item.items() if name != "text"} for item in items]
+                for key, items in self.extras.items()
+            },
         }
 
 

@@ -25,7 +25,7 @@ from django.utils.translation import ngettext
 
 # Numbers inside explanations (rates and amounts, stored as "5", "2.5", "164.00") read with the
 # reader's decimal mark; no grouping, so an English text stays exactly as the API documents it.
-NUMERIC_PARAMS = ("rate", "base", "paid", "value")
+NUMERIC_PARAMS = ("rate", "base", "paid", "value", "quantity")
 
 
 def _localised(params: dict) -> dict:
@@ -64,6 +64,36 @@ MESSAGES: dict[str, Callable[[dict], str]] = {
     "applied.base_accrual": lambda p: _("Base accrual %(rate)s%%") % p,
     "applied.accrual": lambda p: _("Accrual %(rate)s%%") % p,
     "applied.accrual.detail": lambda p: _("%(rate)s%% of %(paid)s paid in money, rounded down") % p,
+    # Promotions (promotions.pipeline): `name` is the marketer's words, kept verbatim
+    "applied.promotion.name": lambda p: "%(name)s" % p,
+    "applied.promotion.percent_off": lambda p: _("%(rate)s%% off") % p,
+    "applied.promotion.amount_off": lambda p: _("%(value)s off") % p,
+    "applied.promotion.fixed_price": lambda p: _("at %(value)s each") % p,
+    "applied.promotion.points_multiplier": lambda p: _("points ×%(value)s") % p,
+    "applied.promotion.extra_points_percent": lambda p: _("+%(rate)s%% in points") % p,
+    "applied.promotion.extra_points": lambda p: ngettext(
+        "+%(points)d bonus point", "+%(points)d bonus points", _n(p.get("points"))
+    ) % p,
+    "applied.promotion.unlock": lambda p: _("unlocks an offer: %(promotion)s") % p,
+    "applied.promotion.block_accrual": lambda p: _("no points earned on these items"),
+    "applied.promotion.block_redemption": lambda p: _("these items cannot be paid with points"),
+    "applied.promotion.budget_cut": lambda p: _("cut to what remains of its budget"),
+    "applied.gift.name": lambda p: _("Gift: %(name)s") % p,
+    "applied.gift.detail": lambda p: _("%(quantity)s × %(sku)s free") % p,
+    "promotion.not_applied.schedule": lambda p: _("Not running at the time of purchase"),
+    "promotion.not_applied.audience": lambda p: _("The customer is not in its audience"),
+    "promotion.not_applied.customer_required": lambda p: _("Needs an identified customer"),
+    "promotion.not_applied.conditions": lambda p: _("The receipt does not meet its conditions"),
+    "promotion.not_applied.no_target": lambda p: _("None of its items are on the receipt"),
+    "promotion.not_applied.limits": lambda p: _("Its limits are used up"),
+    "promotion.not_applied.code": lambda p: _("Needs a promo code"),
+    "promotion.not_applied.exclusive": lambda p: _("An exclusive promotion took its items: %(by)s") % p,
+    "promo_code.applied": lambda p: _("Code %(promo_code)s applied: %(name)s") % p,
+    "promo_code.promo_code_unknown": lambda p: _("There is no promo code %(promo_code)s") % p,
+    "promo_code.promo_code_expired": lambda p: _("The promo code %(promo_code)s has expired") % p,
+    "promo_code.promo_code_used": lambda p: _("The promo code %(promo_code)s has already been used") % p,
+    "promo_code.promo_code_not_yours": lambda p: _("The promo code %(promo_code)s belongs to another customer") % p,
+    "promo_code.promo_code_not_applicable": lambda p: _("The promo code %(promo_code)s does not apply to this receipt") % p,
     # Messages to customers (CustomerMessage.code): title and body
     "tier.up.title": lambda p: _("Welcome to %(tier)s!") % p,
     "tier.up.body": lambda p: _("You have reached the %(tier)s tier. Its benefits apply from your next purchase.") % p,
