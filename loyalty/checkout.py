@@ -41,6 +41,7 @@ class Draft:
     purchased_at: datetime
     redeem_points: int | str = 0  # an integer, or "max"
     promo_codes: tuple[str, ...] = ()
+    explain: bool = False  # the API's `explain: true`: also say which promotions did not apply, and why
 
 
 @dataclass(frozen=True)

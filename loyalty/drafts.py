@@ -21,7 +21,7 @@ from loyalty.money import currency_places
 MAX_LINES = 1000
 MAX_INTEGER_DIGITS = 12
 QUANTITY_PLACES = 3
-DRAFT_KEYS = ("customer", "phone", "store", "purchased_at", "lines", "redeem_points", "promo_codes")
+DRAFT_KEYS = ("customer", "phone", "store", "purchased_at", "lines", "redeem_points", "promo_codes", "explain")
 LINE_KEYS = ("sku", "name", "category", "quantity", "price")
 # A till's clock may run a little ahead of ours; a receipt further in the future is refused.
 CLOCK_SKEW = timedelta(minutes=5)
@@ -147,8 +147,12 @@ def draft_parse(data, *, currency: str, now: datetime | None = None, extra_keys:
     if not isinstance(codes, list) or not all(isinstance(code, str) and 0 < len(code) <= 64 for code in codes):
         errors["promo_codes"] = [_("Send a list of promo codes as strings.")]
         codes = []
+    explain = data.get("explain", False)
+    if not isinstance(explain, bool):
+        errors["explain"] = [_("Send true or false.")]
+        explain = False
     if not errors and sum((line.quantity * line.price for line in lines), Decimal(0)) >= Decimal(10) ** MAX_INTEGER_DIGITS:
         errors["lines"] = [_("The receipt total is too large.")]
     if errors:
         raise ValidationError(errors)
-    return Draft(lines=tuple(lines), purchased_at=purchased_at, redeem_points=redeem, promo_codes=tuple(code.strip() for code in codes))
+    return Draft(lines=tuple(lines), purchased_at=purchased_at, redeem_points=redeem, promo_codes=tuple(code.strip() for code in codes), explain=explain)

@@ -165,6 +165,30 @@ def after_refund_run(record: RefundRecord) -> None:
             ext.after_refund(record)
 
 
+# --- the customer read ---------------------------------------------------------------------------
+
+# name -> callable(merchant=, customer=) -> dict of further top-level keys of the API's customer read
+_customer_read: dict[str, Callable[..., dict]] = {}
+
+
+def customer_read_register(name: str, read: Callable[..., dict]) -> None:
+    """Add keys to every customer read (`GET /api/v1/customers/<id>` and the lookup), e.g. promotions'
+    `offers`, `gifts` and `stamps`. Registering a name again replaces it."""
+    _customer_read[name] = read
+
+
+def customer_read_unregister(name: str) -> None:
+    _customer_read.pop(name, None)
+
+
+def customer_read_extras(*, merchant, customer) -> dict:
+    """The registered apps' keys for one customer, in name order."""
+    extras: dict = {}
+    for name in sorted(_customer_read):
+        extras.update(_customer_read[name](merchant=merchant, customer=customer))
+    return extras
+
+
 # --- UI registries -------------------------------------------------------------------------------
 
 @dataclass(frozen=True)

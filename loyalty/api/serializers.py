@@ -99,6 +99,29 @@ class TierPatchSerializer(PartialMixin, TierSerializer):
     pass
 
 
+class CustomerOfferSerializer(serializers.Serializer):
+    promotion = serializers.CharField()
+    name = serializers.CharField()
+    ends_at = serializers.DateTimeField(allow_null=True)
+    uses_left = serializers.IntegerField(allow_null=True)
+
+
+class CustomerGiftSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    sku = serializers.CharField()
+    quantity = serializers.CharField()
+    expires_at = serializers.DateTimeField(allow_null=True)
+
+
+class StampSerializer(serializers.Serializer):
+    promotion = serializers.CharField()
+    name = serializers.CharField()
+    n = serializers.IntegerField()
+    count = serializers.IntegerField()
+    remaining = serializers.IntegerField()
+
+
 class CustomerSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     phone = serializers.CharField()
@@ -113,6 +136,9 @@ class CustomerSerializer(serializers.Serializer):
     tier_progress = TierProgressSerializer()
     balance = BalanceSerializer()
     expiring = ExpiringSerializer(many=True)
+    offers = CustomerOfferSerializer(many=True, required=False, help_text="Live personal offers")
+    gifts = CustomerGiftSerializer(many=True, required=False, help_text="Open material gifts")
+    stamps = StampSerializer(many=True, required=False, help_text="Stamp cards: `remaining` purchases to the reward")
 
 
 class EntrySerializer(serializers.Serializer):
@@ -142,6 +168,7 @@ class DraftSerializer(serializers.Serializer):
     lines = DraftLineSerializer(many=True)
     redeem_points = serializers.JSONField(required=False, help_text='An integer, "max", or 0')
     promo_codes = serializers.ListField(child=serializers.CharField(), required=False)
+    explain = serializers.BooleanField(required=False, help_text="true: the response also lists `not_applied` promotions with the reason")
 
 
 class CommitSerializer(DraftSerializer):
@@ -166,6 +193,22 @@ class AppliedSerializer(serializers.Serializer):
     detail = serializers.CharField()
     points = serializers.IntegerField(required=False)
     amount = serializers.CharField(required=False)
+    promotion = serializers.CharField(required=False, help_text="kind promotion: the promotion's code")
+
+
+class CodeStatusSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="As sent in promo_codes")
+    status = serializers.ChoiceField(choices=["applied", "rejected"])
+    reason = serializers.CharField(allow_null=True, help_text="promo_code_unknown, promo_code_expired, promo_code_used, "
+                                                              "promo_code_not_yours or promo_code_not_applicable; null when applied")
+    detail = serializers.CharField()
+
+
+class NotAppliedSerializer(serializers.Serializer):
+    promotion = serializers.CharField()
+    name = serializers.CharField()
+    reason = serializers.CharField(help_text="schedule, audience, conditions, limits, code or exclusive")
+    detail = serializers.CharField()
 
 
 class CalculationSerializer(serializers.Serializer):
@@ -178,6 +221,8 @@ class CalculationSerializer(serializers.Serializer):
     max_redeem_points = serializers.IntegerField()
     lines = PricedLineSerializer(many=True)
     applied = AppliedSerializer(many=True)
+    codes = CodeStatusSerializer(many=True, required=False, help_text="Each of the draft's promo_codes, when it sent any")
+    not_applied = NotAppliedSerializer(many=True, required=False, help_text="With explain: true, every active promotion that did not apply")
 
 
 class CommittedReceiptSerializer(CalculationSerializer):

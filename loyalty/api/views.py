@@ -15,6 +15,7 @@ from loyalty.api import serializers as s
 from loyalty.api.auth import HasAdminScope
 from loyalty.services.idempotency import idempotent_call
 from loyalty.drafts import draft_parse
+from loyalty.extensions import customer_read_extras
 from loyalty.money import quantity_text
 from loyalty.money import money_quantize
 from loyalty.services import tiers as tier_services
@@ -79,7 +80,17 @@ def customer_payload(*, merchant: Merchant, customer: Customer) -> dict:
         "tier_progress": summary.tier_progress,
         "balance": summary.balance.as_dict(),
         "expiring": summary.expiring,
+        # Keys other apps add (promotions: offers, gifts, stamps).
+        **customer_read_extras(merchant=merchant, customer=customer),
     }
+
+
+def calculation_payload(calc, *, explain: bool) -> dict:
+    """The calculate response; `not_applied` only when the draft asked for `explain: true`."""
+    body = calc.as_dict()
+    if not explain:
+        body.pop("not_applied", None)
+    return body
 
 
 def customer_or_404(*, merchant: Merchant, customer_id) -> Customer:
@@ -258,7 +269,7 @@ class ReceiptCalculateApi(APIView):
         store, customer = resolve_checkout(request, data)
         draft = draft_parse(data, currency=merchant.currency)
         calc = services.receipt_calculate(merchant=merchant, customer=customer, draft=draft, store=store)
-        return Response(calc.as_dict())
+        return Response(calculation_payload(calc, explain=draft.explain))
 
 
 class ReceiptCommitApi(APIView):
@@ -279,7 +290,7 @@ class ReceiptCommitApi(APIView):
             receipt, calc = services.receipt_commit(
                 merchant=merchant, store=store, customer=customer, draft=draft, number=data.get("number"), now=timezone.now()
             )
-            body = {**calc.as_dict(), "id": str(receipt.pk), "number": receipt.number}
+            body = {**calculation_payload(calc, explain=draft.explain), "id": str(receipt.pk), "number": receipt.number}
             body["balance"] = selectors.balance_get(merchant=merchant, customer=customer).as_dict() if customer else None
             return 201, body
 

@@ -289,3 +289,10 @@ def test_field_errors_speak_the_callers_language(admin_client):
                                  HTTP_ACCEPT_LANGUAGE="ru")
     assert response.status_code == 400
     assert response.json()["fields"]["effects[0].value"] == ["Укажите процент от 0 до 100."]
+
+
+def test_explain_is_a_boolean_of_the_draft(pos_client):
+    response = pos_client.post("/api/v1/receipts/calculate", {"lines": [LINE], "explain": "yes"}, format="json")
+    assert response.status_code == 400 and "explain" in response.json()["fields"]
+    response = pos_client.post("/api/v1/receipts/calculate", {"lines": [LINE], "explain": True}, format="json")
+    assert response.status_code == 200 and "not_applied" not in response.json() or response.json()["not_applied"] == []
