@@ -130,11 +130,12 @@ def promo_codes_parse(text: str) -> tuple[list[str], list[str]]:
 
 
 def promo_code_statuses(calculation) -> list[dict]:
-    """Each code of a calculation (`codes`: [{code, status, reason, detail}]) with what the cashier reads:
+    """Each code of a calculation (`calc.extras["codes"]`: [{code, status, reason, detail}]) with what the cashier reads:
     applied, or rejected with the reason in the active language."""
-    found = getattr(calculation, "codes", None)
-    if found is None and isinstance(calculation, dict):
+    if isinstance(calculation, dict):
         found = calculation.get("codes")
+    else:
+        found = getattr(calculation, "codes", None) or (getattr(calculation, "extras", None) or {}).get("codes")
     statuses = []
     for item in found or ():
         if not isinstance(item, dict):

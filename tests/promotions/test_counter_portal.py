@@ -150,8 +150,8 @@ def test_too_many_codes_is_an_error_beside_the_code_field_and_nothing_is_written
 
 
 class CodeJudge:
-    """The checkout side of promo codes as the contract shapes it (`codes: [{code, status, reason, detail}]`
-    on the calculation, a commit with a rejected code refused with its reason), registered through the
+    """The checkout side of promo codes as the contract shapes it (`calc.extras["codes"]`: [{code, status, reason,
+    detail}]), a commit with a rejected code refused with its reason), registered through the
     extension points. Codes starting with OK are applied; others are unknown."""
 
     def __init__(self):
@@ -163,10 +163,10 @@ class CodeJudge:
 
     def judge(self, calc, ctx):
         extras = ctx.extras["judge"]
-        calc.codes = [{"code": code, "status": "applied" if code.upper().startswith("OK") else "rejected",
+        calc.extras["codes"] = [{"code": code, "status": "applied" if code.upper().startswith("OK") else "rejected",
                        "reason": None if code.upper().startswith("OK") else "promo_code_unknown", "detail": ""}
                       for code in extras["codes"]]
-        rejected = [item for item in calc.codes if item["status"] == "rejected"]
+        rejected = [item for item in calc.extras["codes"] if item["status"] == "rejected"]
         if extras["for_commit"] and rejected:
             raise ApplicationError(rejected[0]["reason"], "This promo code is unknown.", status=422)
 
