@@ -209,8 +209,8 @@ def test_promotion_delete_unused_is_gone_and_audited(merchant):
 def test_promotion_delete_of_a_used_promotion_is_409_in_use(merchant):
     promotion = promotion_make(merchant)
     customer = customer_create(merchant)
-    receipt = commit(merchant, customer, number="R-1")
-    PromotionUse.objects.create(merchant=merchant, promotion=promotion, customer=customer, receipt=receipt, amount=Decimal("25.00"))
+    receipt = commit(merchant, customer, number="R-1")  # the promotion applies: one use recorded
+    assert PromotionUse.objects.get(promotion=promotion).receipt == receipt
 
     with pytest.raises(ApplicationError) as error:
         services.promotion_delete(promotion=promotion)
