@@ -561,7 +561,7 @@ class Bench:
                     t0 = time.perf_counter()
                     try:
                         customer = customer_get(merchant=merchant, customer_id=body["customer"])
-                        draft = draft_parse(body, currency=merchant.currency)
+                        draft = draft_parse(body, currency=merchant.currency, extra_keys=("number",))
                         receipt_commit(merchant=merchant, store=store, customer=customer, draft=draft, number=body["number"], now=timezone.now())
                     except Exception as exc:  # counted, never fatal: the figure shows it
                         out.statuses[type(exc).__name__] += 1
@@ -587,7 +587,10 @@ class Bench:
         for item in results:
             total.merge(item)
         self.details["commit_inprocess"] = {"threads": a.inproc_threads, **total.summary()}
-        log(f"  {total.rate:,.1f} commits/s, p50 {total.pct_ms(50):.1f} ms, p95 {total.pct_ms(95):.1f} ms; statuses {dict(total.statuses)}")
+        if not total.ok:
+            log(f"  no commit succeeded; statuses {dict(total.statuses)}; first errors: {total.samples[:3]}")
+        else:
+            log(f"  {total.rate:,.1f} commits/s, p50 {total.pct_ms(50):.1f} ms, p95 {total.pct_ms(95):.1f} ms; statuses {dict(total.statuses)}")
         self.metric(f"in-process receipt_commit commits/s ({a.inproc_threads} threads)", round(total.rate, 1), "/s", key="inproc_commits_per_s")
         self.metric("in-process commit p95", ms(total.pct_ms(95)), "ms", key="inproc_commit_p95_ms")
         if self.pgbench_tps:
