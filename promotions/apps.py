@@ -7,14 +7,16 @@ class PromotionsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        """Plug into loyalty's checkout, customer read and back-office; loyalty never imports this app."""
+        """Plug into loyalty's checkout, customer read, back-office, counter panel and portal home; loyalty never imports this app."""
         from django.utils.translation import gettext_lazy as _
 
         from accounts.models import Role
         from loyalty.extensions import (CheckoutExtension, CustomerSection, MenuEntry, checkout_register, customer_read_register,
                                         office_customer_section_register, office_menu_register)
         from promotions import checkout, pipeline
+        from promotions.counter import panel
         from promotions.office.views import customer_section_context
+        from promotions.portal import sections
 
         checkout_register(CheckoutExtension(
             name=pipeline.NAME,
@@ -28,3 +30,5 @@ class PromotionsConfig(AppConfig):
         office_menu_register(MenuEntry("promotions", _("Promotions"), "promotions_office:list", roles=(Role.OWNER, Role.MARKETER), order=55))
         office_customer_section_register(CustomerSection("promotions", "promotions/office/_customer_section.html",
                                                          customer_section_context, order=50))
+        panel.register()
+        sections.register()

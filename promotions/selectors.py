@@ -186,3 +186,13 @@ def stamp_counts(*, merchant: Merchant, customer: Customer, promotions: list[dic
             count += 1
         out[item["code"]] = count
     return out
+
+
+def code_list_for_customer(*, merchant: Merchant, customer: Customer, now: datetime) -> QuerySet[PromoCode]:
+    """The personal codes bound to the customer that can still be used: unused, not expired, of an active
+    promotion that has not ended; soonest expiry first."""
+    return (PromoCode.objects.filter(merchant=merchant, customer=customer, used_at__isnull=True, used_count=0,
+                                     promotion__merchant=merchant, promotion__active=True)
+            .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+            .filter(Q(promotion__ends_at__isnull=True) | Q(promotion__ends_at__gt=now))
+            .select_related("promotion").order_by("expires_at", "pk"))

@@ -13,12 +13,26 @@ from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from loyalty.templatetags.ui import quantity_format
 
 LINE_ROWS = 5
 AMOUNT_SKU = "AMOUNT"
 _SPACES = re.compile(r"[\s\u00a0\u202f']")
+PROMO_CODES_MAX = 10
+PROMO_CODE_MAX_LENGTH = 64
+_CODE_SEPARATORS = re.compile(r"[\s,;]+")
+
+# Why the checkout rejected a promo code (the calculation's `codes[].reason`, the commit's refusal code),
+# in the cashier's language.
+PROMO_CODE_REASONS = {
+    "promo_code_unknown": gettext_lazy("No such code."),
+    "promo_code_expired": gettext_lazy("The code has expired."),
+    "promo_code_used": gettext_lazy("The code has already been used."),
+    "promo_code_not_yours": gettext_lazy("The code belongs to another customer."),
+    "promo_code_not_applicable": gettext_lazy("The code's promotion does not apply to this sale."),
+}
 
 
 def number_text_normalize(text: str) -> str:
@@ -89,7 +103,54 @@ def sale_data_build(post) -> tuple[dict, dict[int, int], dict]:
         # A gift line at zero may ride along with a sale, but a sale of nothing but zeros is a typo.
         errors[f"price_{rows[0]}"] = [_("Every price is zero. Enter the prices of the items, more than zero.")]
     data = {"lines": lines, "redeem_points": redeem_text_parse(post.get("redeem") or "")}
+    codes, code_errors = promo_codes_parse(post.get("promo_codes") or "")
+    if code_errors:
+        errors["promo_codes"] = code_errors
+    elif codes:
+        data["promo_codes"] = codes
     return data, rows, errors
+
+
+def promo_codes_parse(text: str) -> tuple[list[str], list[str]]:
+    """The codes typed or scanned into one field, separated by spaces, commas or semicolons.
+
+    Returns (codes, errors): codes in the order given, each once (matching ignores case).
+    """
+    codes: list[str] = []
+    seen: set[str] = set()
+    for code in _CODE_SEPARATORS.split(text or ""):
+        if code and code.upper() not in seen:
+            seen.add(code.upper())
+            codes.append(code)
+    if any(len(code) > PROMO_CODE_MAX_LENGTH for code in codes):
+        return [], [_("A promo code is at most %(n)d characters long.") % {"n": PROMO_CODE_MAX_LENGTH}]
+    if len(codes) > PROMO_CODES_MAX:
+        return [], [_("Enter at most %(n)d promo codes.") % {"n": PROMO_CODES_MAX}]
+    return codes, []
+
+
+def promo_code_statuses(calculation) -> list[dict]:
+    """Each code of a calculation (`calc.extras["codes"]`: [{code, status, reason, detail}]) with what the cashier reads:
+    applied, or rejected with the reason in the active language."""
+    if isinstance(calculation, dict):
+        found = calculation.get("codes")
+    else:
+        found = getattr(calculation, "codes", None) or (getattr(calculation, "extras", None) or {}).get("codes")
+    statuses = []
+    for item in found or ():
+        if not isinstance(item, dict):
+            continue
+        reason = item.get("reason") or ""
+        applied = item.get("status") == "applied"
+        text = "" if applied else str(PROMO_CODE_REASONS.get(reason) or item.get("detail") or reason)
+        statuses.append({"code": item.get("code", ""), "applied": applied, "reason": reason, "text": text})
+    return statuses
+
+
+def promo_code_refusal(code: str) -> str | None:
+    """The cashier's message when a commit is refused for a promo code (`code` the refusal's code), else None."""
+    reason = PROMO_CODE_REASONS.get(code)
+    return str(reason) if reason is not None else None
 
 
 def draft_errors_to_fields(message_dict: dict, rows: dict[int, int]) -> dict[str, list[str]]:
@@ -108,6 +169,8 @@ def draft_errors_to_fields(message_dict: dict, rows: dict[int, int]) -> dict[str
             name = "amount"
         elif key == "redeem_points":
             name = "redeem"
+        elif key == "promo_codes":
+            name = "promo_codes"
         else:
             name = "general"
         fields.setdefault(name, []).extend(messages)

@@ -11,6 +11,7 @@ from datetime import timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -29,6 +30,8 @@ from loyalty.services.idempotency import idempotent_call
 from loyalty.counter.forms import (
     LINE_ROWS,
     draft_errors_to_fields,
+    promo_code_refusal,
+    promo_code_statuses,
     receipt_number_generate,
     refund_data_build,
     refund_errors_to_fields,
@@ -99,11 +102,12 @@ def _sale_context(request, customer, *, post=None, errors=None, preview=None, pr
         "merchant": request.merchant,
         "rows": rows,
         "lines_open": lines_open,
-        "values": {"amount": post.get("amount", ""), "redeem": post.get("redeem", "")},
+        "values": {"amount": post.get("amount", ""), "redeem": post.get("redeem", ""), "promo_codes": post.get("promo_codes", "")},
         "errors": errors,
         "idempotency_key": post.get("idempotency_key") or str(uuid.uuid4()),
         "preview": preview,
         "preview_error": preview_error,
+        "code_statuses": promo_code_statuses(preview),
         "confirm": confirm,
         **counter_store_choices(request),
     }
@@ -207,8 +211,6 @@ def counter_customer(request, customer_id):
 @staff_required(*COUNTER_ROLES)
 def counter_profile(request, customer_id):
     """A small form to correct the customer's profile at the counter (phone, name, birthday, consents); audited."""
-    from django.contrib import messages
-
     from accounts.services import customer_edit
     from loyalty.office.forms import CustomerEditForm
 
@@ -263,6 +265,7 @@ def counter_sale(request, customer_id):
             return render(request, "counter/partials/_preview.html", {
                 "preview": preview, "preview_error": preview_error, "errors": {} if blank else errors,
                 "merchant": merchant, "blank": blank, "list_errors": True, "program": merchant.program,
+                "code_statuses": promo_code_statuses(preview),
             })
         context = _sale_context(request, customer, post=request.POST, errors=errors, preview=preview, preview_error=preview_error)
         return render(request, "counter/customer.html", context, status=200 if not errors else 422)
@@ -303,10 +306,12 @@ def counter_sale(request, customer_id):
                 if exc.code == "receipt_exists":
                     continue
                 raise
-            return 201, {"receipt": str(receipt.pk)}
+            applied_codes = [item["code"] for item in promo_code_statuses(_calc) if item["applied"]]
+            return 201, {"receipt": str(receipt.pk), "promo_codes": applied_codes}
         raise ApplicationError("receipt_number_taken", _("Could not allocate a receipt number. Try again."))
 
     key_spent = False
+    refused_preview = None
     try:
         _status, body, _replayed = idempotent_call(
             merchant=merchant, key=key, endpoint=f"counter.sale:{customer.pk}", data=data, run=run
@@ -317,13 +322,25 @@ def counter_sale(request, customer_id):
     except ValidationError as exc:
         errors = draft_errors_to_fields(_messages(exc), rows)
     except ApplicationError as exc:
-        errors = {"redeem" if exc.code in ("insufficient_points", "redeem_over_cap") else "general": [_sale_error(exc, merchant=merchant, draft=draft)]}
+        refusal = promo_code_refusal(exc.code)
+        if refusal is not None:
+            # A rejected code never prices silently: nothing was written, the cashier reads why.
+            errors = {"promo_codes": [_("Not committed: %(reason)s Remove the code or correct it.") % {"reason": refusal}]}
+            try:  # the preview beside it says which code and why
+                refused_preview = services.receipt_calculate(merchant=merchant, customer=customer, draft=draft, language=get_language(),
+                                                             store=store)
+            except ApplicationError:
+                refused_preview = None
+        else:
+            errors = {"redeem" if exc.code in ("insufficient_points", "redeem_over_cap") else "general": [_sale_error(exc, merchant=merchant, draft=draft)]}
     if errors:
-        context = _sale_context(request, customer, post=request.POST, errors=errors)
+        context = _sale_context(request, customer, post=request.POST, errors=errors, preview=refused_preview)
         if key_spent:
             # That key already committed another sale; a fresh one lets these figures go through.
             context["idempotency_key"] = str(uuid.uuid4())
         return render(request, "counter/customer.html", context, status=422)
+    for code in body.get("promo_codes") or ():
+        messages.success(request, _("Promo code %(code)s applied.") % {"code": code})
     return redirect(reverse("counter:receipt", kwargs={"receipt_id": body["receipt"]}) + "?done=sale")
 
 

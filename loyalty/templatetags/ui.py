@@ -213,6 +213,19 @@ def nav_current(context, prefix: str, exact: bool = False) -> str:
 
 
 @register.filter
+def discount_amount(item):
+    """The money an `applied` entry took off the receipt (tier discounts, promotions, gifts), or None:
+    redemption entries are paid with points, not discounts, and a zero is not shown."""
+    if not isinstance(item, dict) or item.get("kind") == "redemption":
+        return None
+    try:
+        amount = Decimal(str(item.get("amount")))
+    except (InvalidOperation, ValueError):
+        return None
+    return amount if amount.is_finite() and amount > 0 else None
+
+
+@register.filter
 def explained(applied):
     """A receipt's or a preview's `applied`, with names and details in the active language."""
     from loyalty.texts import applied_render
