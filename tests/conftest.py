@@ -65,3 +65,13 @@ def marketer(merchant):
 @pytest.fixture
 def cashier(merchant):
     return MembershipFactory(merchant=merchant, role=Role.CASHIER)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_promotions_cache():
+    """Compiled promotions are cached per process by merchant; a test's rolled-back merchant id may be
+    reused by the next test, so each test starts with an empty cache."""
+    from promotions.services.checkout import promotions_cache_clear
+
+    promotions_cache_clear()
+    yield

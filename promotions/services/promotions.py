@@ -1,10 +1,10 @@
 """Promotion definitions: create, update, delete, and the API's JSON shape of one promotion."""
 from __future__ import annotations
 
+import secrets
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -47,10 +47,16 @@ def promotion_as_dict(promotion: Promotion) -> dict:
 
 
 def promotions_version_bump(*, merchant: Merchant) -> None:
-    """Tell every process that the merchant's compiled promotions are stale (inside the writer's transaction)."""
-    updated = PromotionVersion.objects.filter(merchant=merchant).update(version=F("version") + 1)
+    """Tell every process that the merchant's compiled promotions are stale (inside the writer's transaction).
+
+    The new version is a random number, not the old one plus one: a write that rolls back after a
+    calculation in its transaction cached its promotions must not leave a version that a later,
+    different write would produce again.
+    """
+    token = secrets.randbits(62) + 1
+    updated = PromotionVersion.objects.filter(merchant=merchant).update(version=token)
     if not updated:
-        PromotionVersion.objects.get_or_create(merchant=merchant, defaults={"version": 1})
+        PromotionVersion.objects.update_or_create(merchant=merchant, defaults={"version": token})
 
 
 def promotions_version(*, merchant: Merchant) -> int:

@@ -26,7 +26,7 @@ TEXT = {
     "en": {"title": "Promotions", "editor": "Schedule", "error": "Send a percentage from 0 to 100.", "codes": "Personal single-use codes",
            "gifts": "Gifts waiting", "created": "Promotion “Cat food -10%” created.", "backtest": "On the last 90 days"},
     "ru": {"title": "Акции", "editor": "Расписание", "error": "Send a percentage from 0 to 100.", "codes": "Личные одноразовые коды",
-           "gifts": "Ожидающие подарки", "created": "Акция «Cat food -10%» создана.", "backtest": "За последние 90 дней"},
+           "gifts": "Подарки к выдаче", "created": "Акция «Cat food -10%» создана.", "backtest": "За последние 90 дней"},
 }
 
 
