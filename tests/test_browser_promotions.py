@@ -31,17 +31,6 @@ TEXT = {
 }
 
 
-@pytest.fixture(autouse=True)
-def _fresh_promotions_cache():
-    """The compiled promotions are cached per process by merchant id and version; a rolled-back test can
-    leave an entry that a later test's merchant (same id, same version) would read."""
-    from promotions.services.checkout import promotions_cache_clear
-
-    promotions_cache_clear()
-    yield
-    promotions_cache_clear()
-
-
 def promotions_wired() -> bool:
     return any(ext.name == "promotions" for ext in checkout_extensions())
 

@@ -20,19 +20,11 @@ from promotions.services.checkout import (
     checkout_refund_reverse,
     checkout_state_gather,
     codes_judge,
-    promotions_cache_clear,
     promotions_compiled,
 )
 from tests.factories import MerchantFactory, customer_create
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    promotions_cache_clear()
-    yield
-    promotions_cache_clear()
 
 
 def promotion_make(merchant, code="milk", **fields):

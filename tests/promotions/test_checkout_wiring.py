@@ -8,20 +8,12 @@ from rest_framework.test import APIClient
 
 from loyalty.models import Receipt
 from promotions.models import Gift, Offer, PromoCode, Promotion, PromotionUse
-from promotions.services.checkout import promotions_cache_clear
 from tests.factories import MerchantFactory, api_key, customer_create
 
 pytestmark = pytest.mark.django_db
 
 MILK = {"sku": "MILK-1", "name": "Milk 1L", "category": "dairy", "quantity": "2", "price": "89.90"}
 BREAD = {"sku": "BREAD", "name": "Bread", "category": "bakery", "quantity": "1", "price": "50.00"}
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    promotions_cache_clear()
-    yield
-    promotions_cache_clear()
 
 
 def create(admin_client, **fields):

@@ -49,17 +49,6 @@ def sign_in(client, merchant, email=EMAIL):
     assert client.post(f"/my/{merchant.slug}/login/code/", {"code": code}).status_code == 302
 
 
-@pytest.fixture(autouse=True)
-def _fresh_promotions_cache():
-    """The compiled promotions are cached per process by merchant id and version; a rolled-back test can
-    leave an entry that a later test's merchant (same id, same version) would read."""
-    from promotions.services.checkout import promotions_cache_clear
-
-    promotions_cache_clear()
-    yield
-    promotions_cache_clear()
-
-
 @pytest.fixture
 def customer(merchant):
     return customer_create(merchant, phone="+79991234567", name="Anna", email=EMAIL)
