@@ -61,6 +61,9 @@ INSTALLED_APPS = [
     "accounts",
     "loyalty",
     "promotions",
+    "referrals",
+    "campaigns",
+    "analytics",
 ]
 
 MIDDLEWARE = [
