@@ -101,6 +101,9 @@ class EntryKind(models.TextChoices):
     ADJUSTMENT = "adjustment", _("Adjustment")
     REFUND = "refund", _("Return")
     DONATION = "donation", _("Donation")
+    AGENT = "agent", _("Agent reward")
+    FAMILY = "family", _("Family balance transfer")
+    IMPORT = "import", _("Imported balance")
 
 
 class Receipt(models.Model):
