@@ -72,6 +72,39 @@ TIER_FIELD_LABELS = {
 }
 
 
+@dataclass(frozen=True)
+class AuditWording:
+    """How an app's events read in the log: a label and a sentence built from the event's facts.
+
+    `text(event, data, who, merchant)` gets the event, its `data`, the customer it is about in words
+    (name and phone, or "—") and the merchant; it returns one sentence in the active language.
+    """
+
+    label: object
+    text: object
+
+
+_WORDINGS: dict[str, AuditWording] = {}
+
+
+def audit_wording_register(action: str, wording: AuditWording) -> None:
+    """Apps that plug into the core register the wording of their events here (from `AppConfig.ready()`)."""
+    _WORDINGS[action] = wording
+
+
+def audit_action_label(action: str) -> str:
+    """The label of an action, the core's or a registered app's, for filters and headings."""
+    if action in ACTION_LABELS:
+        return str(ACTION_LABELS[action])
+    wording = _WORDINGS.get(action)
+    return str(wording.label) if wording else action
+
+
+def audit_action_labels() -> dict:
+    """Every known action with its label: the core's and the registered apps'."""
+    return {**ACTION_LABELS, **{action: wording.label for action, wording in _WORDINGS.items()}}
+
+
 @dataclass
 class AuditLine:
     """One event as the audit log shows it."""
@@ -192,7 +225,7 @@ def audit_line(event, *, merchant, customers: dict) -> AuditLine:
     """The event in words. `customers` maps customer ids (as text) and phones to customers (audit_customers_for)."""
     data = event.data if isinstance(event.data, dict) else {}
     action = event.action
-    label = str(ACTION_LABELS.get(action, action))
+    label = audit_action_label(action)
     customer = customers.get(str(data.get("customer") or "")) or customers.get(event.target)
     who = _customer_text(customer, data.get("phone") or event.target)
     reason = event.reason
@@ -276,6 +309,8 @@ def audit_line(event, *, merchant, customers: dict) -> AuditLine:
         after = int(length[1]) if isinstance(length, list) and len(length) == 2 else 0
         text = (ngettext("%(page)s published (%(count)s character)", "%(page)s published (%(count)s characters)", after) % {
             "page": title, "count": after}) if after else (_("%(page)s cleared: the portal shows the summary of the settings") % {"page": title})
+    elif action in _WORDINGS:
+        text = _WORDINGS[action].text(event, data, who, merchant)
     else:
         details = _details(data)
         text = " · ".join(part for part in (label, event.target, details) if part)

@@ -13,7 +13,7 @@ class PromotionsConfig(AppConfig):
         from accounts.models import Role
         from loyalty.extensions import (CheckoutExtension, CustomerSection, MenuEntry, checkout_register, customer_read_register,
                                         office_customer_section_register, office_menu_register)
-        from promotions import checkout, pipeline
+        from promotions import audit, checkout, pipeline
         from promotions.counter import panel
         from promotions.office.views import customer_section_context
         from promotions.portal import sections
@@ -30,5 +30,6 @@ class PromotionsConfig(AppConfig):
         office_menu_register(MenuEntry("promotions", _("Promotions"), "promotions_office:list", roles=(Role.OWNER, Role.MARKETER), order=55))
         office_customer_section_register(CustomerSection("promotions", "promotions/office/_customer_section.html",
                                                          customer_section_context, order=50))
+        audit.register()
         panel.register()
         sections.register()

@@ -395,11 +395,11 @@ def api_key_revoke(request, key_id):
 @require_GET
 def audit_log(request):
     """What staff changed, in words, filtered by what, who and when, newest first, a page at a time."""
-    from loyalty.audit_text import ACTION_LABELS, audit_line
+    from loyalty.audit_text import audit_action_labels, audit_line
 
     merchant = request.merchant
     staff = account_selectors.staff_list(merchant=merchant)
-    form = AuditFilterForm(request.GET or None, actions=[(code, str(label)) for code, label in ACTION_LABELS.items()], staff=staff)
+    form = AuditFilterForm(request.GET or None, actions=[(code, str(label)) for code, label in audit_action_labels().items()], staff=staff)
     filters = form.cleaned_data if form.is_valid() else {}
     actor = filters.get("actor") or ""
     since = _local_day_start(merchant, filters["date_from"]) if filters.get("date_from") else None
