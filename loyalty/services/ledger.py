@@ -350,3 +350,31 @@ def points_activate(*, now: datetime) -> int:
             account = PointsAccount.objects.select_for_update().get(customer_id=customer_id)
             debt_repay(account=account)
     return activated
+
+
+def points_import_bulk(*, merchant_id: int, credits: list[tuple], at: datetime, description: str, text: dict) -> int:
+    """Credit imported balances set-based: one lot and one `import` entry per (customer_id, points,
+    expires_at), in two bulk INSERTs. For accounts without refund debt only (new accounts never have
+    any; the importer credits the rare indebted one through points_credit). The caller holds the
+    import's transaction; the invariant holds per customer: the entry equals the lot it made.
+    """
+    if not credits:
+        return 0
+    lots = Lot.objects.bulk_create(
+        [
+            Lot(merchant_id=merchant_id, customer_id=customer_id, source=EntryKind.IMPORT, points=points, remaining=points,
+                created_at=at, expires_at=expires_at)
+            for customer_id, points, expires_at in credits
+        ],
+        batch_size=2000,
+    )
+    Entry.objects.bulk_create(
+        [
+            Entry(merchant_id=merchant_id, customer_id=lot.customer_id, kind=EntryKind.IMPORT, points=lot.points, at=at,
+                  description=description[:300], description_code=text["code"], description_params=text.get("params") or {},
+                  lot_id=lot.pk, expires_at=lot.expires_at)
+            for lot in lots
+        ],
+        batch_size=2000,
+    )
+    return len(lots)
