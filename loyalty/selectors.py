@@ -296,3 +296,14 @@ def customer_import_list(*, merchant, limit: int = 20):
     from loyalty.models import CustomerImport
 
     return list(CustomerImport.objects.filter(merchant=merchant).defer("data", "errors").order_by("-created_at")[:limit])
+
+
+def customer_import_can_run(*, merchant, job) -> bool:
+    """A finished dry run whose file is still kept: the owner may run it for real."""
+    from django.db.models.functions import Length
+
+    from loyalty.models import CustomerImport
+
+    if not job.dry_run or job.status != CustomerImport.Status.DONE:
+        return False
+    return CustomerImport.objects.filter(merchant=merchant, pk=job.pk).annotate(size=Length("data")).filter(size__gt=0).exists()

@@ -30,7 +30,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.errors import NotFound, ValidationError
+from accounts.errors import ApplicationError, NotFound, ValidationError
 from accounts.models import Customer, Gender, Merchant, User
 from accounts.phones import phone_normalize
 from accounts.search import customer_search_text
@@ -288,7 +288,7 @@ def row_clean(raw: dict, *, number: int, ctx: _Context) -> tuple[Row | None, lis
     if "balance" in raw and _cell_text(raw["balance"]):
         text = _cell_text(raw["balance"])
         if not re.fullmatch(r"\d{1,9}", text) or int(text) > MAX_BALANCE:
-            error("balance", _("The balance is a whole number of points from 0 to %(max)s.") % {"max": MAX_BALANCE})
+            error("balance", _("The balance is a whole number of points, 0 or more, up to ten million."))
         else:
             row.balance = int(text)
     if "balance_expires_on" in raw and _cell_text(raw["balance_expires_on"]):
@@ -547,9 +547,29 @@ def import_run(*, import_id) -> int:
     CustomerImport.objects.filter(pk=job.pk).update(
         status=CustomerImport.Status.DONE, rows=result["rows"], done=result["done"], created=result["created"], updated=result["updated"],
         balances=result["balances"], errors=errors[:MAX_ERRORS_KEPT], error_count=len(errors), finished_at=timezone.now(),
-        data=b"",
+        # A dry run keeps the file so the owner can run it for real without uploading it again.
+        **({} if job.dry_run else {"data": b""}),
     )
     return result["rows"]
+
+
+@transaction.atomic
+def import_from_dry_run(*, job: CustomerImport, actor: User | None = None) -> CustomerImport:
+    """Queue the real import of the file a finished dry run checked (its file moves to the new import).
+
+    Raises:
+        ApplicationError: import_not_ready when `job` is not a finished dry run that still holds its file.
+    """
+    job = CustomerImport.objects.select_for_update().get(pk=job.pk)
+    data = bytes(job.data)
+    if not job.dry_run or job.status != CustomerImport.Status.DONE or not data:
+        raise ApplicationError("import_not_ready", _("Only a finished dry run can be run for real, once."))
+    real = CustomerImport.objects.create(merchant_id=job.merchant_id, created_by=actor, filename=job.filename, file_format=job.file_format,
+                                         data=data, dry_run=False)
+    CustomerImport.objects.filter(pk=job.pk).update(data=b"")
+    audit_record(merchant=job.merchant, actor=actor, action="customers.imported", target=real.filename, data={"import": str(real.pk)})
+    transaction.on_commit(lambda: _enqueue(real.pk))
+    return real
 
 
 def imports_run_queued() -> int:
