@@ -8,7 +8,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from loyalty.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
+from loyalty.models import Tier, WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from loyalty.services import receipt_commit, receipt_refund, webhooks
 from loyalty.jobs import job_run
 from tests.data.receiver import Receiver
@@ -251,3 +251,23 @@ def test_the_test_event_really_sends(merchant):
 
     assert (delivery.status, delivery.last_status_code) == ("delivered", 204)
     assert receiver.requests[0]["headers"]["X-Loyalty-Event"] == "webhook.test"
+
+
+def test_tier_changes_emit_one_by_one_and_set_based(merchant):
+    from loyalty.services.tiers import tier_base_create, tier_create, tier_delete
+
+    if not Tier.objects.filter(merchant=merchant, entry={}).exists():
+        tier_base_create(merchant=merchant)
+    gold = tier_create(merchant=merchant, data={"code": "gold", "name": "Gold", "rank": 5, "entry": {"purchases": 1}})
+    endpoint_make(merchant, events=["tier.changed"])
+    customer = customer_create(merchant)
+
+    commit(merchant, customer)  # the upgrade the receipt earned, recorded one by one
+    tier_delete(tier=gold)  # everyone in Gold moves down, recorded set-based
+
+    events = list(WebhookEvent.objects.filter(name="tier.changed").order_by("id").values_list("payload", flat=True))
+    assert [(e["customer"], e["from"], e["to"], e["reason"]) for e in events] == [
+        (str(customer.pk), events[0]["from"], "gold", "upgrade"),
+        (str(customer.pk), "gold", events[0]["from"], "tier_deleted"),
+    ]
+    assert events[0]["from"] is not None
