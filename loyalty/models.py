@@ -452,7 +452,7 @@ class ProgramPage(models.Model):
         return f"{self.kind} of {self.merchant_id}"
 
 
-# --- webhooks and imports (docs/api.md "Webhooks", "Import") ------------------------------------
+# --- webhooks and imports (docs/api.md "Importing customers and webhooks") ---
 
 WEBHOOK_EVENTS = ("customer.created", "receipt.committed", "receipt.refunded", "tier.changed", "points.expired")
 

@@ -1,4 +1,4 @@
-"""Customer imports and webhooks (docs/api.md "Import", "Webhooks"): admin scope, the merchant's own objects only."""
+"""Customer imports and webhooks (docs/api.md "Importing customers and webhooks"): admin scope, the merchant's own objects only."""
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.parsers import MultiPartParser

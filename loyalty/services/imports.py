@@ -1,4 +1,4 @@
-"""Importing an existing customer base from a CSV or XLSX file (docs/api.md "Import").
+"""Importing an existing customer base from a CSV or XLSX file (docs/api.md "Importing customers and webhooks").
 
 `import_create` checks the file (format, size, a `phone` column) and stores it with a queued
 CustomerImport; nothing else is written when it is refused. `import_run` (a django-q2 job) reads it,
