@@ -271,3 +271,15 @@ def test_tier_changes_emit_one_by_one_and_set_based(merchant):
         (str(customer.pk), "gold", events[0]["from"], "tier_deleted"),
     ]
     assert events[0]["from"] is not None
+
+
+def test_a_commit_of_a_merchant_without_webhooks_touches_no_webhook_table(merchant):
+    program_set(merchant, welcome_bonus=0)
+    customer = customer_create(merchant)
+    commit(merchant, customer, number="warm")  # the first commit of the process caches "no endpoints"
+
+    with CaptureQueriesContext(connection) as queries:
+        commit(merchant, customer, number="2")
+
+    assert not [q["sql"] for q in queries if "webhook" in q["sql"].lower()]
+    assert not WebhookEvent.objects.exists()
