@@ -5,12 +5,14 @@ what it did.
 """
 from datetime import datetime, timedelta
 
+from django.db import transaction
 from django.utils import timezone
 
 from django.core.mail import get_connection, send_mail
 from loyalty.services.idempotency import idempotency_purge
 from loyalty.models import CustomerMessage, JobRun
 from loyalty.services import points_activate, points_expire
+from loyalty.services import webhooks
 from loyalty.services.tiers import tiers_recalculate
 from loyalty.texts import message_title_body
 
@@ -19,11 +21,21 @@ def _purge_idempotency(*, now: datetime) -> int:
     return idempotency_purge(older_than=now - timedelta(days=2))
 
 
+def _expire_points(*, now: datetime) -> int:
+    """Expire points and, in the same transaction, write one `points.expired` webhook event per
+    customer whose points expired (only for merchants listening for it)."""
+    with transaction.atomic():
+        count = points_expire(now=now)
+        if count:
+            webhooks.points_expired_emit(now=now)
+    return count
+
+
 # Order matters for run_jobs: points activate before expiry, so a lot both due to activate and
 # to expire is recorded as active then expired.
 JOBS = {
     "activate_points": points_activate,
-    "expire_points": points_expire,
+    "expire_points": _expire_points,
     "recalculate_tiers": tiers_recalculate,
     "purge_idempotency_keys": _purge_idempotency,
 }
@@ -35,6 +47,10 @@ SCHEDULES = [
     ("expire_points", "loyalty.jobs.expire_points_job", "H", None),
     ("recalculate_tiers", "loyalty.jobs.recalculate_tiers_job", "D", None),
     ("purge_idempotency_keys", "loyalty.jobs.purge_idempotency_job", "D", None),
+    # The sweeper: webhook deliveries whose retry is due (each commit also queues one run).
+    ("deliver_webhooks", "loyalty.jobs.deliver_webhooks_job", "I", 1),
+    # Imports queued but not started (a worker that died mid-queue); each upload also queues its own run.
+    ("run_imports", "loyalty.jobs.run_imports_job", "I", 5),
 ]
 
 
@@ -62,6 +78,24 @@ def purge_idempotency_job() -> int:
 
 def recalculate_tiers_job() -> int:
     return job_run(name="recalculate_tiers")
+
+
+def deliver_webhooks_job(event_ids: list[int] | None = None) -> int:
+    """Fan out the webhook outbox and POST what is due: the given events (queued by a commit) or,
+    as the sweeper every minute, everything. No JobRun row: it runs too often to be news."""
+    return webhooks.webhooks_deliver(event_ids=event_ids)
+
+
+def import_run_job(import_id: str) -> int:
+    from loyalty.services.imports import import_run
+
+    return import_run(import_id=import_id)
+
+
+def run_imports_job() -> int:
+    from loyalty.services.imports import imports_run_queued
+
+    return imports_run_queued()
 
 
 def _email_messages(messages) -> int:

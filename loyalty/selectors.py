@@ -260,3 +260,50 @@ def program_page_get(*, merchant: Merchant, kind: str):
     from loyalty.models import ProgramPage
 
     return ProgramPage.objects.filter(merchant=merchant, kind=kind).select_related("updated_by").first()
+
+
+# --- webhooks and imports ---------------------------------------------------------------------------
+
+def webhook_endpoint_list(*, merchant):
+    from loyalty.models import WebhookEndpoint
+
+    return WebhookEndpoint.objects.filter(merchant=merchant).order_by("-created_at", "-id")
+
+
+def webhook_endpoint_get(*, merchant, endpoint_id):
+    from loyalty.models import WebhookEndpoint
+
+    try:
+        endpoint_id = int(endpoint_id)
+    except (TypeError, ValueError):
+        return None
+    if not 0 < endpoint_id < 2**63:
+        return None
+    return WebhookEndpoint.objects.filter(merchant=merchant, pk=endpoint_id).first()
+
+
+def webhook_delivery_list(*, merchant, endpoint=None, limit: int = 50):
+    """The latest deliveries with their event, endpoint and attempts (the delivery log)."""
+    from loyalty.models import WebhookDelivery
+
+    deliveries = WebhookDelivery.objects.filter(merchant=merchant)
+    if endpoint is not None:
+        deliveries = deliveries.filter(endpoint=endpoint)
+    return list(deliveries.select_related("event", "endpoint").prefetch_related("attempt_log").order_by("-created_at", "-pk")[:limit])
+
+
+def customer_import_list(*, merchant, limit: int = 20):
+    from loyalty.models import CustomerImport
+
+    return list(CustomerImport.objects.filter(merchant=merchant).defer("data", "errors").order_by("-created_at")[:limit])
+
+
+def customer_import_can_run(*, merchant, job) -> bool:
+    """A finished dry run whose file is still kept: the owner may run it for real."""
+    from django.db.models.functions import Length
+
+    from loyalty.models import CustomerImport
+
+    if not job.dry_run or job.status != CustomerImport.Status.DONE:
+        return False
+    return CustomerImport.objects.filter(merchant=merchant, pk=job.pk).annotate(size=Length("data")).filter(size__gt=0).exists()

@@ -170,6 +170,14 @@ MONEY_DECIMAL_PLACES = 2
 # The API refuses bodies over 1 MiB with 413.
 API_MAX_BODY_BYTES = 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
+# Customer imports (POST /api/v1/imports, the office's upload): files up to 50 MB, plus the multipart envelope.
+IMPORT_MAX_BODY_BYTES = 50 * 1024 * 1024 + 64 * 1024
+# Webhooks: how long a merchant's subscriptions are cached per process, the first retry delay (doubling
+# each time), how long a delivery is retried, and the POST's timeout.
+WEBHOOK_CACHE_SECONDS = int(os.environ.get("WEBHOOK_CACHE_SECONDS", "60"))
+WEBHOOK_RETRY_BASE_SECONDS = 30
+WEBHOOK_RETRY_FOR_SECONDS = 24 * 3600
+WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10"))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["loyalty.api.auth.ApiKeyAuthentication"],

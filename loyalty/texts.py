@@ -52,6 +52,7 @@ MESSAGES: dict[str, Callable[[dict], str]] = {
     "entry.adjustment": lambda p: _("Adjustment: %(reason)s") % p,
     "entry.expiry": lambda p: _("Points expired"),
     "entry.welcome": lambda p: _("Welcome bonus for joining"),
+    "entry.import": lambda p: _("Balance brought over from the previous program"),
     # Explanations of a calculation (Receipt.applied, the calculate response)
     "applied.tier_discount.name": lambda p: _("%(tier)s: %(rate)s%% discount") % p,
     "applied.tier_discount.detail": lambda p: _("%(rate)s%% of %(base)s") % p,
@@ -110,6 +111,7 @@ SHORT: dict[str, Callable[[dict], str]] = {
     "entry.adjustment": lambda p: p.get("reason", ""),
     "entry.expiry": lambda p: "",
     "entry.welcome": lambda p: "",
+    "entry.import": lambda p: "",
 }
 
 

@@ -75,3 +75,13 @@ def _fresh_promotions_cache():
 
     promotions_cache_clear()
     yield
+
+
+@pytest.fixture(autouse=True)
+def _fresh_django_cache():
+    """Webhook subscriptions are cached per merchant (Django's cache); a rolled-back merchant id may be
+    reused by the next test, so each test starts with an empty cache."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

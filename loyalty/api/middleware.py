@@ -8,6 +8,9 @@ from loyalty.api.errors import error_json
 
 logger = logging.getLogger(__name__)
 
+# Endpoints that take a file (multipart) under their own size limit.
+UPLOAD_PATHS = ("/api/v1/imports",)
+
 
 class ApiErrorMiddleware:
     def __init__(self, get_response):
@@ -20,7 +23,11 @@ class ApiErrorMiddleware:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
-        if length > settings.API_MAX_BODY_BYTES:
+        if request.path.startswith(UPLOAD_PATHS):
+            # An import upload may be up to 50 MB; a larger one is refused by name, before it is read.
+            if length > settings.IMPORT_MAX_BODY_BYTES:
+                return error_json(400, "invalid", "The request has invalid fields.", {"file": ["The file is larger than 50 MB."]})
+        elif length > settings.API_MAX_BODY_BYTES:
             return error_json(413, "request_too_large", f"The request body is over {settings.API_MAX_BODY_BYTES} bytes.")
         response = self.get_response(request)
         content_type = response.get("Content-Type", "")

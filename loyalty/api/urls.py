@@ -1,6 +1,6 @@
 from django.urls import path
 
-from loyalty.api import views
+from loyalty.api import data, views
 
 urlpatterns = [
     path("program", views.ProgramApi.as_view(), name="api-program"),
@@ -14,4 +14,8 @@ urlpatterns = [
     path("receipts", views.ReceiptCommitApi.as_view(), name="api-receipt-commit"),
     path("receipts/<str:receipt_id>", views.ReceiptDetailApi.as_view(), name="api-receipt-detail"),
     path("receipts/<str:receipt_id>/refund", views.ReceiptRefundApi.as_view(), name="api-receipt-refund"),
+    path("imports", data.ImportCreateApi.as_view(), name="api-imports"),
+    path("imports/<str:import_id>", data.ImportDetailApi.as_view(), name="api-import-detail"),
+    path("webhooks", data.WebhookListCreateApi.as_view(), name="api-webhooks"),
+    path("webhooks/<str:webhook_id>", data.WebhookDetailApi.as_view(), name="api-webhook-detail"),
 ]

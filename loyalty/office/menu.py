@@ -17,6 +17,8 @@ def register() -> None:
         MenuEntry("staff", _("Staff"), "office:staff", roles=(Role.OWNER,), order=70),
         MenuEntry("api_keys", _("API keys"), "office:api_keys", roles=(Role.OWNER,), order=80),
         MenuEntry("audit", _("Audit log"), "office:audit", order=90),
+        # Settings (owner): importing a customer base, and the webhooks of the merchant's systems.
+        MenuEntry("settings", _("Settings"), "office:imports", roles=(Role.OWNER,), order=95, prefix="/office/settings/"),
         # The way to the till; never marked current in the back-office.
         MenuEntry("counter", _("Counter"), "counter:home", roles=(Role.OWNER,), order=1000),
     ):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from loyalty.office.views import main as office, tiers as office_tiers
+from loyalty.office.views import data as office_data, main as office, tiers as office_tiers
 
 app_name = "office"
 
@@ -29,4 +29,11 @@ urlpatterns = [
     path("api-keys/", office.api_key_list, name="api_keys"),
     path("api-keys/<int:key_id>/revoke/", office.api_key_revoke, name="api_key_revoke"),
     path("audit/", office.audit_log, name="audit"),
+    path("settings/import/", office_data.import_page, name="imports"),
+    path("settings/import/<uuid:import_id>/", office_data.import_detail, name="import_detail"),
+    path("settings/import/<uuid:import_id>/progress/", office_data.import_progress, name="import_progress"),
+    path("settings/import/<uuid:import_id>/run/", office_data.import_confirm, name="import_confirm"),
+    path("settings/webhooks/", office_data.webhook_list, name="webhooks"),
+    path("settings/webhooks/<int:endpoint_id>/delete/", office_data.webhook_delete, name="webhook_delete"),
+    path("settings/webhooks/<int:endpoint_id>/test/", office_data.webhook_test, name="webhook_test"),
 ]

@@ -7,6 +7,7 @@ from accounts.models import Customer, LoginCode, Merchant, Store
 from accounts.portal_auth import email_taken
 from accounts.services import customer_create
 from loyalty.models import EntryKind, PointsAccount
+from loyalty.services import webhooks
 from loyalty.services.ledger import points_credit
 from loyalty.services.tiers import tier_base
 from loyalty.texts import message
@@ -30,6 +31,7 @@ def customer_join(*, merchant: Merchant, phone: str, store: Store | None = None,
             customer=customer, account=account, kind=EntryKind.WELCOME, points=program.welcome_bonus,
             text=message("entry.welcome"), at=at, ttl_days=program.welcome_bonus_ttl_days,
         )
+    webhooks.event_emit(merchant=merchant, name="customer.created", payload=lambda: webhooks.customer_payload(customer))
     return customer
 
 

@@ -7,6 +7,7 @@ from one account are serialised; the set-based jobs lock lots row by row in thei
 """
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 
 from django.db import connection, transaction
@@ -350,3 +351,41 @@ def points_activate(*, now: datetime) -> int:
             account = PointsAccount.objects.select_for_update().get(customer_id=customer_id)
             debt_repay(account=account)
     return activated
+
+
+def points_import_bulk(*, merchant_id: int, credits: list[tuple], at: datetime, description: str, text: dict) -> int:
+    """Credit imported balances set-based: one lot and one `import` entry per (customer_id, points,
+    expires_at). The lots go in by one bulk write (COPY on PostgreSQL), the entries by one INSERT …
+    SELECT over the lots just written (found by the ids after the largest one before, this merchant,
+    kind and moment). For accounts without refund debt only (new accounts never
+    have any; the importer credits an indebted one through points_credit). The caller holds the
+    import's transaction; per customer the entry equals the lot it made, so the invariant holds.
+    """
+    from loyalty.services.bulk import rows_insert
+
+    if not credits:
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COALESCE(MAX(id), 0) FROM loyalty_lot")
+        before = cursor.fetchone()[0]
+    rows_insert(Lot, [
+        {"merchant_id": merchant_id, "customer_id": customer_id, "source": EntryKind.IMPORT, "points": points, "remaining": points,
+         "created_at": at, "expires_at": expires_at, "is_pending": False, "activates_at": None, "expired_at": None, "expired_points": 0,
+         "receipt_id": None}
+        for customer_id, points, expires_at in credits
+    ])
+    stamp = connection.ops.adapt_datetimefield_value(at)
+    params_sql = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO loyalty_entry (merchant_id, customer_id, kind, points, at, description, description_code, description_params,
+                                       lot_id, expires_at)
+            SELECT l.merchant_id, l.customer_id, %s, l.points, l.created_at, %s, %s, {params_sql}, l.id, l.expires_at
+            FROM loyalty_lot l
+            WHERE l.id > %s AND l.merchant_id = %s AND l.source = %s AND l.created_at = %s
+            """,
+            [EntryKind.IMPORT, description[:300], text["code"], json.dumps(text.get("params") or {}), before, merchant_id,
+             EntryKind.IMPORT, stamp],
+        )
+        return cursor.rowcount

@@ -16,6 +16,7 @@ from loyalty.extensions import CommitRecord, RefundRecord, after_commit_run, aft
 from loyalty.drafts import _decimal_field, unknown_keys_check
 from loyalty.models import Entry, EntryKind, Lot, PointsAccount, Program, Receipt, ReceiptLine, Refund, RefundLine
 from loyalty.money import money_quantize
+from loyalty.services import webhooks
 from loyalty.services.ledger import account_lock, points_credit, points_debit, points_take_back, spendable_lots_read, spendable_points
 from loyalty.services.tiers import tier_rules, tier_upgrade_after_commit
 from loyalty.templatetags.ui import quantity_format
@@ -180,6 +181,7 @@ def _receipt_write(*, merchant, store, customer, draft, number, cashier, now, la
     # Other apps' writers (usage counters, codes and gifts closed, offers granted) in this transaction:
     # if one raises, nothing of the receipt is written.
     after_commit_run(CommitRecord(merchant=merchant, customer=customer, receipt=receipt, calculation=calc, context=ctx))
+    webhooks.event_emit(merchant=merchant, name="receipt.committed", payload=lambda: webhooks.receipt_payload(receipt))
     return receipt, calc
 
 
@@ -357,4 +359,5 @@ def receipt_refund(*, receipt: Receipt, data: dict, cashier: User | None = None,
     receipt.fully_refunded = all(line.returned_quantity >= line.quantity for line in lines)
     receipt.save(update_fields=["refunded_amount", "refunded_cost", "points_reversed", "points_returned", "fully_refunded"])
     after_refund_run(RefundRecord(merchant=merchant, customer=customer, receipt=receipt, refund=refund, fully_returned=receipt.fully_refunded))
+    webhooks.event_emit(merchant=merchant, name="receipt.refunded", payload=lambda: webhooks.refund_payload(refund))
     return refund

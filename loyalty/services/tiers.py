@@ -32,6 +32,7 @@ from accounts.models import Customer, Merchant, User
 from accounts.services import audit_record
 from loyalty.checkout import TierRules
 from loyalty.models import CustomerMessage, PointsAccount, Receipt, Tier, TierChange
+from loyalty.services import webhooks
 from loyalty.texts import text_render
 
 MONEY_CONDITIONS = ("total_spend", "single_receipt")
@@ -419,6 +420,7 @@ def tier_record_change(*, customer: Customer, account: PointsAccount, to_tier: T
     )
     if customer.consent_email and customer.email and not _EMAILS_HELD.get():
         transaction.on_commit(lambda: _enqueue_emails([message.pk]))
+    webhooks.event_emit(merchant=customer.merchant_id, name="tier.changed", payload=lambda: webhooks.tier_change_payload(change))
     return change
 
 
@@ -504,6 +506,7 @@ def _apply_targets(*, merchant: Merchant, tiers: list[Tier], now: datetime, reas
         rows = cursor.rowcount
         if rows:
             _messages_for_run(merchant=merchant, tiers=tiers, now=now, reasons=run_reasons)
+            webhooks.tier_changes_emit(merchant=merchant, at=now, reasons=run_reasons)
             # UPDATE … FROM joins the run's changes once (PostgreSQL and SQLite 3.33+ alike); a correlated
             # subquery per account could be planned as a scan per row over a table this run just filled.
             cursor.execute(
