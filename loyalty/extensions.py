@@ -405,3 +405,38 @@ def join_unregister(name: str) -> None:
 
 def join_extensions() -> tuple[JoinExtension, ...]:
     return tuple(sorted(_join.values(), key=lambda ext: (ext.order, ext.name)))
+
+
+# --- the portal's join page ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PortalJoinPart:
+    """A part of the portal's join page that reads query parameters of the join address (e.g. referrals'
+    `?ref=<referral code>` and `?invite=<invite link>`).
+
+    The page keeps `params` through its form; `context(request, merchant, values)` returns what `template`
+    renders above the form (None: nothing to show, e.g. an unknown code); `profile(values)` returns the
+    fields `customer_join` receives for them (only `referral_code` and `invite` are carried to the join).
+    """
+
+    key: str
+    params: tuple[str, ...]
+    template: str
+    context: Callable[[Any, Any, dict], dict | None]
+    profile: Callable[[dict], dict] | None = None
+    order: int = 100
+
+
+_portal_join: dict[str, PortalJoinPart] = {}
+
+
+def portal_join_register(part: PortalJoinPart) -> None:
+    _portal_join[part.key] = part
+
+
+def portal_join_unregister(key: str) -> None:
+    _portal_join.pop(key, None)
+
+
+def portal_join_parts() -> tuple[PortalJoinPart, ...]:
+    return _ordered(_portal_join)

@@ -38,3 +38,6 @@ class ReferralsConfig(AppConfig):
             order=110,
         ))
         customer_read_register("referrals", checkout_referrals.customer_read)
+        from referrals.portal import referrals as portal_referrals
+
+        portal_referrals.register()

@@ -2,7 +2,7 @@
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.errors import Conflict
+from accounts.errors import ApplicationError, Conflict
 from accounts.models import Customer, LoginCode, Merchant, Store
 from accounts.portal_auth import email_taken
 from accounts.services import customer_create
@@ -61,11 +61,20 @@ def customer_join_from_code(*, merchant: Merchant, login_code: LoginCode) -> Cus
     email = data.get("email", "")
     if email and email_taken(merchant=merchant, email=email):
         email = ""
+    profile = dict(
+        merchant=merchant, phone=data["phone"], name=data.get("name", ""), email=email,
+        consent_email=bool(data.get("consent_email")), consent_sms=bool(data.get("consent_sms")),
+        language=data.get("language", ""),
+    )
+    invited = {key: data[key] for key in ("referral_code", "invite") if data.get(key)}
     try:
-        return customer_join(
-            merchant=merchant, phone=data["phone"], name=data.get("name", ""), email=email,
-            consent_email=bool(data.get("consent_email")), consent_sms=bool(data.get("consent_sms")),
-            language=data.get("language", ""),
-        )
+        try:
+            return customer_join(**profile, **invited)
+        except ApplicationError as exc:
+            # The code was proved; a referral code or invite link that no longer holds (a link switched off
+            # meanwhile, the referrer's own email) must not stop the joining: join without it.
+            if not invited or isinstance(exc, Conflict):
+                raise
+            return customer_join(**profile)
     except Conflict:
         return Customer.objects.get(merchant=merchant, phone=data["phone"])
