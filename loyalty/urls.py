@@ -18,6 +18,7 @@ urlpatterns = [
     path("", home, name="home"),
     path("accounts/", include("accounts.urls")),
     path("office/promotions/", include("promotions.office.urls")),
+    path("office/referrals/", include("referrals.office.urls")),
     path("office/", include("loyalty.office.urls")),
     path("counter/", include("loyalty.counter.urls")),
     path("my/<slug:merchant_slug>/", include("loyalty.portal.urls")),

@@ -41,3 +41,11 @@ class ReferralsConfig(AppConfig):
         from referrals.portal import referrals as portal_referrals
 
         portal_referrals.register()
+        from django.utils.translation import gettext_lazy as _
+
+        from accounts.models import Role
+        from loyalty.extensions import MenuEntry, office_menu_register
+
+        # After Promotions (55), before Stores (60).
+        office_menu_register(MenuEntry("referrals", _("Referrals"), "referrals_office:settings", roles=(Role.OWNER, Role.MARKETER), order=57,
+                                       prefix="/office/referrals/"))
