@@ -58,4 +58,4 @@ def section_context(request, customer) -> dict:
 def register() -> None:
     portal_join_register(PortalJoinPart("referrals", params=("ref", "invite"), template="referrals/portal/_join_offer.html",
                                         context=join_context, profile=join_profile))
-    portal_section_register(PortalSection("referrals", "referrals/portal/_invite_friends.html", context=section_context, order=30))
+    portal_section_register(PortalSection("referrals", "referrals/portal/_invite_friends.html", context=section_context, order=45))

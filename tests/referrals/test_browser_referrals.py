@@ -24,9 +24,9 @@ pytestmark = browser_marks
 
 TEXT = {
     "en": {"invite": "Invite friends", "copied": "Link copied", "invited": "invited you", "gets": "500 points on joining",
-           "joined": "1 friend joined", "earned": "50 points earned", "example": "70 to Artem (50 + 20 extra)"},
+           "joined": "1 friend joined", "earned": "50 points earned", "example": "70 to Artem (50 + 20 extra); 10 to Alexander; 5 to Boris"},
     "ru": {"invite": "Пригласить друзей", "copied": "Ссылка скопирована", "invited": "Вас пригласил", "gets": "500 баллов при вступлении",
-           "joined": "1 друг вступил", "earned": "50 баллов заработано", "example": "70 Артёму (50 + 20 дополнительно)"},
+           "joined": "1 друг вступил", "earned": "50 баллов заработано", "example": "70 Артёму (50 + 20 дополнительно); 10 Александру; 5 Борису"},
 }
 
 

@@ -30,7 +30,7 @@ def test_settings_saved_and_the_example_reads_as_typed(office, merchant):
     example = office.post("/office/referrals/example/", WORKED).content.decode()
     assert "500 points" in example and "instead of 300" in example
     assert "70 to Artem (50 + 20 extra)" in example and "10 to Alexander" in example and "5 to Boris" in example
-    assert "Alexander:</strong> 50" in office.get("/office/referrals/").content.decode()
+    assert "Alexander:</strong> 50" in office.get("/office/referrals/").content.decode()  # the saved settings, read back
 
 
 def test_settings_bad_input_is_shown_and_writes_nothing(office, merchant):
