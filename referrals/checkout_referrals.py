@@ -9,6 +9,7 @@ from referrals.models import BonusOn, ReferralReward, RewardKind
 from referrals.pipeline_referrals import NAME, Beneficiary, ReferralOutcome, ReferralState
 from referrals.selectors.referrals import (masked_name, purchases_count, referral_earned_in_month, referral_settings_active,
                                            referral_settings_get)
+from referrals.services.invite_links import invite_signup_recount
 from referrals.services.referrals import RewardToWrite, purchase_rewards_reverse, purchase_rewards_write
 
 
@@ -28,10 +29,14 @@ def referrals_load(request: LoadRequest) -> ReferralState | None:
         chain.append(referrer)
         if referrer.referred_by is not None and referrer.referred_by.merchant_id == merchant.pk and referrer.referred_by_id != customer.pk:
             chain.append(referrer.referred_by)
-    before = purchases_count(merchant=merchant, customer=customer)
-    if request.for_commit:
-        for beneficiary in chain:
-            account_lock(customer=beneficiary)
+    # The friend's purchases so far matter only for "first N purchases" and a bonus on the first purchase.
+    counted = (settings.referee_extra_purchases is not None or settings.referrer_percent_purchases is not None
+               or (settings.referrer_bonus > 0 and settings.referrer_bonus_on == BonusOn.FIRST_PURCHASE))
+    before = purchases_count(merchant=merchant, customer=customer) if counted else 0
+    rows = {}
+    for person in chain:
+        person.merchant = merchant  # the entries' texts read the merchant's language: no query per beneficiary
+        rows[person.pk] = (person, account_lock(customer=person) if request.for_commit else None)
     bonus_due = 0
     if chain and settings.referrer_bonus > 0 and settings.referrer_bonus_on == BonusOn.FIRST_PURCHASE and before == 0:
         given = ReferralReward.objects.filter(merchant=merchant, friend=customer, kind=RewardKind.JOIN).exists()
@@ -47,15 +52,19 @@ def referrals_load(request: LoadRequest) -> ReferralState | None:
     )
     return ReferralState(extra_percent=settings.referee_extra_percent, extra_purchases=settings.referee_extra_purchases,
                          percent_purchases=settings.referrer_percent_purchases, purchases_before=before,
-                         monthly_cap=settings.monthly_cap, beneficiaries=beneficiaries)
+                         monthly_cap=settings.monthly_cap, beneficiaries=beneficiaries, rows=rows)
 
 
 def referrals_after_commit(record: CommitRecord) -> None:
+    # A customer who joined through an invite link: their sign-up's purchases and revenue for the report.
+    if record.customer is not None and record.customer.invite_code:
+        invite_signup_recount(merchant_id=record.merchant.pk, customer_id=record.customer.pk)
     outcome: ReferralOutcome | None = record.calculation.outcomes.get(NAME)
     if outcome is None or record.customer is None:
         return
+    state: ReferralState | None = record.context.extras.get(NAME)
     purchase_rewards_write(
-        merchant=record.merchant, friend=record.customer, receipt=record.receipt,
+        merchant=record.merchant, friend=record.customer, receipt=record.receipt, loaded=state.rows if state is not None else None,
         rewards=[RewardToWrite(beneficiary_id=reward.beneficiary_id, level=reward.level,
                                kind=RewardKind.JOIN if reward.kind == "join" else RewardKind.PURCHASE,
                                points=reward.points, capped=reward.capped) for reward in outcome.rewards],
@@ -63,6 +72,8 @@ def referrals_after_commit(record: CommitRecord) -> None:
 
 
 def referrals_after_refund(record: RefundRecord) -> None:
+    if record.customer is not None and record.customer.invite_code:
+        invite_signup_recount(merchant_id=record.merchant.pk, customer_id=record.customer.pk)
     if record.customer is None or record.customer.referred_by_id is None:
         return
     purchase_rewards_reverse(merchant=record.merchant, receipt=record.receipt, refund=record.refund, fully_returned=record.fully_returned)

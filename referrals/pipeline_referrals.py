@@ -38,6 +38,9 @@ class ReferralState:
     purchases_before: int
     monthly_cap: int | None
     beneficiaries: tuple[Beneficiary, ...] = ()
+    # What the loader already read and locked, for the after-commit writer (never read by the step):
+    # {customer id: (Customer, PointsAccount or None)}.
+    rows: dict = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

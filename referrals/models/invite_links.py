@@ -37,12 +37,18 @@ class InviteLink(models.Model):
 
 class InviteSignup(models.Model):
     """A customer who joined through a link: the attribution the per-link report counts from.
-    `joined_at` is the customer's join moment (UTC)."""
+
+    `joined_at` is the customer's join moment (UTC). `purchases` (their receipts not fully returned) and
+    `revenue` (those receipts' subtotal - discount less returns) are recounted from the customer's receipts
+    after each of their commits and returns (referrals.services.invite_links.invite_signup_recount), so the
+    report reads one row per sign-up instead of every receipt."""
 
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+", db_index=False)
     link = models.ForeignKey(InviteLink, on_delete=models.CASCADE, related_name="signups", db_index=False)
     customer = models.OneToOneField(Customer, on_delete=models.CASCADE, related_name="invite_signup")
     joined_at = models.DateTimeField()
+    purchases = models.PositiveIntegerField(default=0)
+    revenue = models.DecimalField(default=0, **MONEY)
 
     class Meta:
         indexes = [models.Index(fields=["merchant", "link", "joined_at"], name="invitesignup_link_joined")]

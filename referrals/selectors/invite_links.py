@@ -60,8 +60,8 @@ def _bounds(*, merchant: Merchant, date_from: date | None, date_to: date | None)
 
 
 def _aggregate(*, merchant: Merchant, date_from: date | None, date_to: date | None, link_id: int | None) -> dict:
-    """{link id: (signups, buyers, purchases, revenue)} in one statement: the sign-ups in the period, each
-    sign-up's receipts not fully returned summed per customer first, then per link."""
+    """{link id: (signups, buyers, purchases, revenue)} in one statement over the sign-ups in the period, whose
+    `purchases` and `revenue` are kept from their receipts (referrals.services.invite_links.invite_signup_recount)."""
     start, end = _bounds(merchant=merchant, date_from=date_from, date_to=date_to)
     where = ["s.merchant_id = %s"]
     params: list = [merchant.pk]
@@ -74,21 +74,14 @@ def _aggregate(*, merchant: Merchant, date_from: date | None, date_to: date | No
     if link_id is not None:
         where.append("s.link_id = %s")
         params.append(link_id)
-    signups_where = " AND ".join(where)
     sql = f"""
-        WITH s AS (SELECT s.link_id, s.customer_id FROM referrals_invitesignup s WHERE {signups_where}),
-        r AS (
-            SELECT x.customer_id, COUNT(*) AS purchases, SUM(x.subtotal - x.discount - x.refunded_cost) AS revenue
-            FROM loyalty_receipt x
-            WHERE x.merchant_id = %s AND x.fully_refunded = %s AND x.customer_id IN (SELECT customer_id FROM s)
-            GROUP BY x.customer_id
-        )
-        SELECT s.link_id, COUNT(*), COUNT(r.customer_id), COALESCE(SUM(r.purchases), 0), COALESCE(SUM(r.revenue), 0)
-        FROM s LEFT JOIN r ON r.customer_id = s.customer_id
+        SELECT s.link_id, COUNT(*), COUNT(*) FILTER (WHERE s.purchases > 0), COALESCE(SUM(s.purchases), 0), COALESCE(SUM(s.revenue), 0)
+        FROM referrals_invitesignup s
+        WHERE {" AND ".join(where)}
         GROUP BY s.link_id
     """
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, merchant.pk, False])
+        cursor.execute(sql, params)
         return {row[0]: (int(row[1]), int(row[2]), int(row[3]), Decimal(str(row[4]))) for row in cursor.fetchall()}
 
 

@@ -243,3 +243,39 @@ def invite_link_join(*, link: InviteLink, customer: Customer, at: datetime) -> N
             offer_grant(customer=customer, promotion=promotion, days=offer.get("days"), uses=offer.get("uses"), now=at)
     for gift in link.gifts:
         gift_grant(customer=customer, data={"name": gift["name"], "sku": gift["sku"], "quantity": gift["quantity"]})
+
+
+_COST = "x.subtotal - x.discount - x.refunded_cost"
+
+
+def invite_signup_recount(*, merchant_id: int, customer_id=None) -> int:
+    """Recount `purchases` (receipts not fully returned) and `revenue` (their subtotal - discount less returns) of
+    one customer's sign-up after their commit or return, or of every sign-up of the merchant after a bulk load.
+    Set-based; returns the rows updated."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if customer_id is not None:
+            # Raw SQL gets the id in the form the ORM stores it (32 hex digits on SQLite, uuid on PostgreSQL).
+            customer_id = Customer._meta.pk.get_db_prep_value(customer_id, connection)
+            cursor.execute(f"""
+                UPDATE referrals_invitesignup SET
+                    purchases = (SELECT COUNT(*) FROM loyalty_receipt x
+                                 WHERE x.merchant_id = %s AND x.customer_id = %s AND x.fully_refunded = %s),
+                    revenue = COALESCE((SELECT SUM({_COST}) FROM loyalty_receipt x
+                                        WHERE x.merchant_id = %s AND x.customer_id = %s AND x.fully_refunded = %s), 0)
+                WHERE merchant_id = %s AND customer_id = %s
+            """, [merchant_id, customer_id, False, merchant_id, customer_id, False, merchant_id, customer_id])
+            return cursor.rowcount
+        cursor.execute("UPDATE referrals_invitesignup SET purchases = 0, revenue = 0 WHERE merchant_id = %s", [merchant_id])
+        cursor.execute(f"""
+            UPDATE referrals_invitesignup SET purchases = r.purchases, revenue = r.revenue
+            FROM (
+                SELECT x.customer_id, COUNT(*) AS purchases, SUM({_COST}) AS revenue
+                FROM loyalty_receipt x JOIN referrals_invitesignup y ON y.customer_id = x.customer_id AND y.merchant_id = %s
+                WHERE x.merchant_id = %s AND x.fully_refunded = %s
+                GROUP BY x.customer_id
+            ) AS r
+            WHERE referrals_invitesignup.customer_id = r.customer_id AND referrals_invitesignup.merchant_id = %s
+        """, [merchant_id, merchant_id, False, merchant_id])
+        return cursor.rowcount

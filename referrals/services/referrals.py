@@ -172,24 +172,30 @@ class RewardToWrite:
     capped: int
 
 
-def purchase_rewards_write(*, merchant: Merchant, friend: Customer, receipt: Receipt, rewards: list[RewardToWrite]) -> None:
+def purchase_rewards_write(*, merchant: Merchant, friend: Customer, receipt: Receipt, rewards: list[RewardToWrite],
+                           loaded: dict | None = None) -> None:
     """Credit what a friend's receipt earned its beneficiaries (inside the commit's transaction).
     Purchase shares follow the program's pending_days and points_ttl_days; a first-purchase bonus is
-    available at once."""
+    available at once. `loaded` is {customer id: (Customer, locked PointsAccount)} the checkout loader
+    already read under the commit's lock; anyone missing from it is read and locked here."""
     if not rewards:
         return
     program = merchant.program
     friend_label = masked_name(friend)
-    beneficiaries = {customer.pk: customer for customer in Customer.objects.filter(
-        merchant=merchant, pk__in={reward.beneficiary_id for reward in rewards})}
+    loaded = dict(loaded or {})
+    missing = {reward.beneficiary_id for reward in rewards} - set(loaded)
+    if missing:
+        for customer in Customer.objects.filter(merchant=merchant, pk__in=missing):
+            loaded[customer.pk] = (customer, None)
     rows = []
     for reward in sorted(rewards, key=lambda item: item.level):
-        beneficiary = beneficiaries.get(reward.beneficiary_id)
+        beneficiary, account = loaded.get(reward.beneficiary_id, (None, None))
         if beneficiary is None:
             continue
         entry = None
         if reward.points > 0:
-            account = account_lock(customer=beneficiary)
+            if account is None:
+                account = account_lock(customer=beneficiary)
             if reward.kind == RewardKind.JOIN:
                 text = message("entry.referral.first_purchase", friend=friend_label, number=receipt.number)
                 pending = 0

@@ -12,6 +12,7 @@ from accounts.models import Customer, Store
 from loyalty.models import Entry, Receipt
 from promotions.models import Gift, Offer, Promotion
 from referrals.models import InviteLink, InviteSignup
+from referrals.services.invite_links import invite_signup_recount
 from tests.factories import MerchantFactory, client_for, row_counts
 
 pytestmark = pytest.mark.django_db
@@ -139,6 +140,8 @@ def two_channels(merchant):
     # Outside the period: neither counted
     late = _bulk_signups(merchant, google, count=3, joined_at=joined + timedelta(days=60), start=20_000)
     _bulk_receipts(merchant, late, subtotal="1.00", start=5000)
+    # Receipts written in bulk bypass the commit that keeps each sign-up's figures: recount them in one go.
+    invite_signup_recount(merchant_id=merchant.pk)
     return youtube, google
 
 
@@ -181,3 +184,23 @@ def test_report_csv_and_xlsx(admin_client, two_channels):
 @pytest.mark.parametrize("params", [{"from": "2026-13-01"}, {"to": "x"}, {"from": "2026-10-02", "to": "2026-10-01"}, {"format": "pdf"}])
 def test_report_bad_parameters_are_400(admin_client, params):
     assert admin_client.get("/api/v1/reports/invite-links", params).status_code == 400
+
+
+def test_report_follows_commits_and_returns(merchant, admin_client, pos_client):
+    InviteLink.objects.create(merchant=merchant, code="fit", name="Fit", cost=Decimal("100.00"))
+    olga = pos_client.post("/api/v1/customers", {"phone": "+79161230001", "invite": "fit"}, format="json").json()
+    pos_client.post("/api/v1/customers", {"phone": "+79161230002", "invite": "fit"}, format="json")
+    receipt = pos_client.post("/api/v1/receipts", {"customer": olga["id"], "number": "F-1", "lines": [
+        {"sku": "A", "quantity": "1", "price": "300.00"}, {"sku": "B", "quantity": "1", "price": "200.00"}]},
+        format="json", HTTP_IDEMPOTENCY_KEY="f-1").json()
+    report = admin_client.get("/api/v1/invite-links/fit/report").json()
+    assert (report["signups"], report["buyers"], report["purchases"], report["revenue"]) == (2, 1, 1, "500.00")
+
+    pos_client.post(f"/api/v1/receipts/{receipt['id']}/refund", {"lines": [{"sku": "B", "quantity": "1"}]}, format="json",
+                    HTTP_IDEMPOTENCY_KEY="f-2")
+    report = admin_client.get("/api/v1/invite-links/fit/report").json()
+    assert (report["buyers"], report["revenue"], report["cost_per_buyer"], report["conversion"]) == (1, "300.00", "100.00", "0.5000")
+
+    pos_client.post(f"/api/v1/receipts/{receipt['id']}/refund", {}, format="json", HTTP_IDEMPOTENCY_KEY="f-3")
+    report = admin_client.get("/api/v1/invite-links/fit/report").json()
+    assert (report["buyers"], report["purchases"], report["revenue"], report["average_check"]) == (0, 0, "0.00", None)
