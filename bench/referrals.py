@@ -109,8 +109,8 @@ def report_data(conn, *, merchant_id: int, store_id: int, customers: int, receip
     """)
     t0 = time.perf_counter()
     conn.execute(f"""
-        INSERT INTO referrals_invitesignup (merchant_id, link_id, customer_id, joined_at)
-        SELECT c.merchant_id, l.id, c.id, now() - ((n % 365) * interval '1 day')
+        INSERT INTO referrals_invitesignup (merchant_id, link_id, customer_id, joined_at, purchases, revenue)
+        SELECT c.merchant_id, l.id, c.id, now() - ((n % 365) * interval '1 day'), 0, 0
         FROM (SELECT id, merchant_id, row_number() OVER (ORDER BY phone) AS n FROM accounts_customer WHERE merchant_id = {merchant_id}) c
         JOIN referrals_invitelink l ON l.merchant_id = {merchant_id} AND l.code = 'link-' || (1 + c.n % {LINKS})
         WHERE c.n % 5 < 3

@@ -9,7 +9,13 @@ An app (promotions, referrals, campaigns, ...) registers from its `AppConfig.rea
   that runs inside the refund's transaction;
 - back-office menu entries (`office_menu_register`), counter panel parts (`counter_panel_register`)
   portal sections (`portal_section_register`) and back-office customer page sections
-  (`office_customer_section_register`), which loyalty's templates render in order.
+  (`office_customer_section_register`), which loyalty's templates render in order;
+- a program settings section (`program_section_register`): a nested object of `GET|PATCH
+  /api/v1/program` the app reads, validates and writes inside the PATCH's transaction;
+- a join extension (`join_register`): checks before a customer is written, a welcome bonus offer,
+  and writes after, inside `loyalty.services.customer_join`;
+- a part of the portal's join page (`portal_join_register`) that reads query parameters of the join
+  address and carries them to the join.
 
 Registering the same name (or key) again replaces the earlier entry, so a `ready()` that runs twice
 never duplicates anything. loyalty owns this module and imports none of the apps that register.
