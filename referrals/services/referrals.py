@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_FLOOR, Decimal
 
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.errors import ApplicationError, ValidationError
@@ -99,6 +100,7 @@ def referral_settings_validate(*, merchant: Merchant, value) -> dict:
     return clean
 
 
+@transaction.atomic
 def referral_settings_update(*, merchant: Merchant, clean: dict, actor: User | None = None) -> ReferralSettings:
     """Write validated referral settings (inside the program PATCH's transaction); audited."""
     found, _created = ReferralSettings.objects.select_for_update().get_or_create(merchant=merchant)
