@@ -190,6 +190,9 @@ def join_code_request(*, merchant: Merchant, phone: str, profile: dict, language
             "consent_email": bool(profile.get("consent_email")),
             "consent_sms": bool(profile.get("consent_sms")),
             "language": language or "",
+            # A friend's referral code and an invite link from the join address, checked again on joining.
+            "referral_code": str(profile.get("referral_code") or "").strip()[:8],
+            "invite": str(profile.get("invite") or "").strip()[:64],
         }
         code = _issue(merchant=merchant, subject=subject, ip=ip, now=now, purpose=LoginCode.Purpose.JOIN,
                       join_data=join_data, channels=["sms"])

@@ -9,7 +9,13 @@ An app (promotions, referrals, campaigns, ...) registers from its `AppConfig.rea
   that runs inside the refund's transaction;
 - back-office menu entries (`office_menu_register`), counter panel parts (`counter_panel_register`)
   portal sections (`portal_section_register`) and back-office customer page sections
-  (`office_customer_section_register`), which loyalty's templates render in order.
+  (`office_customer_section_register`), which loyalty's templates render in order;
+- a program settings section (`program_section_register`): a nested object of `GET|PATCH
+  /api/v1/program` the app reads, validates and writes inside the PATCH's transaction;
+- a join extension (`join_register`): checks before a customer is written, a welcome bonus offer,
+  and writes after, inside `loyalty.services.customer_join`;
+- a part of the portal's join page (`portal_join_register`) that reads query parameters of the join
+  address and carries them to the join.
 
 Registering the same name (or key) again replaces the earlier entry, so a `ready()` that runs twice
 never duplicates anything. loyalty owns this module and imports none of the apps that register.
@@ -298,3 +304,145 @@ def office_customer_section_unregister(key: str) -> None:
 
 def office_customer_sections() -> tuple[CustomerSection, ...]:
     return _ordered(_office_customer_sections)
+
+
+# --- program settings sections -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ProgramSection:
+    """A nested object of the program settings (`GET|PATCH /api/v1/program`), owned by another app,
+    e.g. referrals' `"referral"`.
+
+    - `read(merchant=)` returns the section's JSON value;
+    - `validate(merchant=, value=)` checks a PATCH value and returns it cleaned, raising
+      `ValidationError` with the section's own field names (they are reported as `<name>.<field>`);
+    - `update(merchant=, clean=, actor=)` writes the cleaned value. It runs inside the PATCH's
+      transaction after every section and the base settings validated, so a bad value anywhere
+      writes nothing;
+    - `serializer` and `patch_serializer` (optional): DRF serializer classes describing the value as
+      read and as a PATCH sends it, for the OpenAPI schema.
+    """
+
+    name: str
+    read: Callable[..., Any]
+    validate: Callable[..., Any]
+    update: Callable[..., None]
+    serializer: Any = None
+    patch_serializer: Any = None
+
+
+_program_sections: dict[str, ProgramSection] = {}
+
+
+def program_section_register(section: ProgramSection) -> None:
+    """Register (or replace, by name) a program settings section. Call from AppConfig.ready()."""
+    if not section.name or not section.name.isidentifier():
+        raise ValueError("A program section needs a name that is a valid identifier.")
+    _program_sections[section.name] = section
+
+
+def program_section_unregister(name: str) -> None:
+    _program_sections.pop(name, None)
+
+
+def program_sections() -> tuple[ProgramSection, ...]:
+    """The registered sections, by name."""
+    return tuple(_program_sections[name] for name in sorted(_program_sections))
+
+
+# --- joining the program -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class JoinRequest:
+    """What a join check is given, before anything is written. `profile` holds the fields the
+    caller sent (referral_code, invite, email, ...); `phone` is as typed."""
+
+    merchant: Merchant
+    phone: str
+    profile: Mapping[str, Any]
+    store: Store | None
+    at: Any
+
+
+@dataclass(frozen=True)
+class JoinRecord:
+    """Given to welcome overrides and after-join writers, inside the join's transaction.
+    `state` is what the extension's own check returned."""
+
+    merchant: Merchant
+    customer: Customer
+    account: Any  # the customer's PointsAccount (locked: it was just created)
+    store: Store | None
+    at: Any
+    state: Any
+
+
+@dataclass(frozen=True)
+class JoinExtension:
+    """How an app takes part in `loyalty.services.customer_join`:
+
+    - `check(request)` runs before the customer is written; it refuses by raising (ApplicationError,
+      ValidationError), so a refused join writes nothing. What it returns is handed back as `state`;
+    - `welcome(record)` may return a number of points to credit instead of the program's welcome bonus
+      (None: no opinion); when several do, the largest wins;
+    - `after(record)` writes the app's rewards, inside the join's transaction.
+    """
+
+    name: str
+    check: Callable[[JoinRequest], Any] | None = None
+    welcome: Callable[[JoinRecord], int | None] | None = None
+    after: Callable[[JoinRecord], None] | None = None
+    order: int = 100
+
+
+_join: dict[str, JoinExtension] = {}
+
+
+def join_register(extension: JoinExtension) -> None:
+    """Register (or replace, by name) a join extension. Call from AppConfig.ready()."""
+    if not extension.name:
+        raise ValueError("A join extension needs a name.")
+    _join[extension.name] = extension
+
+
+def join_unregister(name: str) -> None:
+    _join.pop(name, None)
+
+
+def join_extensions() -> tuple[JoinExtension, ...]:
+    return tuple(sorted(_join.values(), key=lambda ext: (ext.order, ext.name)))
+
+
+# --- the portal's join page ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PortalJoinPart:
+    """A part of the portal's join page that reads query parameters of the join address (e.g. referrals'
+    `?ref=<referral code>` and `?invite=<invite link>`).
+
+    The page keeps `params` through its form; `context(request, merchant, values)` returns what `template`
+    renders above the form (None: nothing to show, e.g. an unknown code); `profile(values)` returns the
+    fields `customer_join` receives for them (only `referral_code` and `invite` are carried to the join).
+    """
+
+    key: str
+    params: tuple[str, ...]
+    template: str
+    context: Callable[[Any, Any, dict], dict | None]
+    profile: Callable[[dict], dict] | None = None
+    order: int = 100
+
+
+_portal_join: dict[str, PortalJoinPart] = {}
+
+
+def portal_join_register(part: PortalJoinPart) -> None:
+    _portal_join[part.key] = part
+
+
+def portal_join_unregister(key: str) -> None:
+    _portal_join.pop(key, None)
+
+
+def portal_join_parts() -> tuple[PortalJoinPart, ...]:
+    return _ordered(_portal_join)

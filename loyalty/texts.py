@@ -115,6 +115,16 @@ SHORT: dict[str, Callable[[dict], str]] = {
 }
 
 
+def message_register(code: str, render: Callable[[dict], str], *, short: Callable[[dict], str] | None = None) -> None:
+    """Add (or replace) a message another app stores in its entries or explanations, e.g. referrals'
+    `entry.referral.purchase`. `render` returns the text in the active language (wrap the words in
+    the app's own gettext so its catalogue translates them); `short` is the form beside a kind badge.
+    Call from AppConfig.ready()."""
+    MESSAGES[code] = render
+    if short is not None:
+        SHORT[code] = short
+
+
 def message(code: str, **params) -> dict:
     """What to store: `{"code": ..., "params": {...}}`. Parameters must be JSON values."""
     return {"code": code, "params": params}

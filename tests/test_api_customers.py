@@ -64,7 +64,6 @@ def test_a_duplicate_phone_in_any_format_is_customer_exists(pos_client, merchant
         ({"phone": "+79991234567", "email": "not-an-email"}, "email"),
         ({"phone": "+79991234567", "birthday": "1990-13-01"}, "birthday"),
         ({"phone": "+79991234567", "gender": "x"}, "gender"),
-        ({"phone": "+79991234567", "referral_code": "999999"}, "referral_code"),
     ],
 )
 def test_bad_customer_input_is_400_with_the_field_and_writes_nothing(pos_client, merchant, body, field):
@@ -78,10 +77,22 @@ def test_bad_customer_input_is_400_with_the_field_and_writes_nothing(pos_client,
     assert row_counts() == before
 
 
+def test_an_unknown_referral_code_is_422_and_writes_nothing(pos_client, merchant):
+    before = row_counts()
+
+    response = pos_client.post("/api/v1/customers", {"phone": "+79991234567", "referral_code": "999999"}, format="json")
+
+    assert response.status_code == 422
+    assert response.json()["code"] == "referral_code_unknown"
+    assert "referral_code" in response.json()["fields"]
+    assert row_counts() == before
+
+
 def test_joining_with_a_referral_code_records_the_referrer(pos_client, merchant):
     referrer = customer_create(merchant)
 
-    response = pos_client.post("/api/v1/customers", {"phone": "+79990000002", "referral_code": referrer.referral_code}, format="json")
+    # A phone outside the factories' range, so it is never the referrer's own (that is self_referral).
+    response = pos_client.post("/api/v1/customers", {"phone": "+79161234502", "referral_code": referrer.referral_code}, format="json")
 
     assert response.status_code == 201
     assert Customer.objects.get(pk=response.json()["id"]).referred_by == referrer

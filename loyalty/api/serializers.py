@@ -36,6 +36,20 @@ class ProgramSerializer(serializers.Serializer):
     )
 
 
+    def get_fields(self):
+        """The base settings and the sections other apps register (loyalty.extensions.program_sections)."""
+        from loyalty.extensions import program_sections
+
+        fields = super().get_fields()
+        for section in program_sections():
+            serializer = section.patch_serializer if self._patch else section.serializer
+            if serializer is not None:
+                fields[section.name] = serializer(required=False)
+        return fields
+
+    _patch = False
+
+
 class PartialMixin:
     """The PATCH shape of a serializer: every field optional."""
 
@@ -46,7 +60,7 @@ class PartialMixin:
 
 
 class ProgramPatchSerializer(PartialMixin, ProgramSerializer):
-    pass
+    _patch = True
 
 
 class CustomerCreateSerializer(serializers.Serializer):
@@ -122,6 +136,11 @@ class StampSerializer(serializers.Serializer):
     remaining = serializers.IntegerField()
 
 
+class CustomerReferralsSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text="Friends who joined with this customer's code")
+    earned = serializers.IntegerField(help_text="Points earned from referrals, less what returns took back")
+
+
 class CustomerSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     phone = serializers.CharField()
@@ -139,6 +158,7 @@ class CustomerSerializer(serializers.Serializer):
     offers = CustomerOfferSerializer(many=True, required=False, help_text="Live personal offers")
     gifts = CustomerGiftSerializer(many=True, required=False, help_text="Open material gifts")
     stamps = StampSerializer(many=True, required=False, help_text="Stamp cards: `remaining` purchases to the reward")
+    referrals = CustomerReferralsSerializer(required=False)
 
 
 class EntrySerializer(serializers.Serializer):
@@ -194,6 +214,9 @@ class AppliedSerializer(serializers.Serializer):
     points = serializers.IntegerField(required=False)
     amount = serializers.CharField(required=False)
     promotion = serializers.CharField(required=False, help_text="kind promotion: the promotion's code")
+    beneficiary = serializers.CharField(required=False, help_text="kind referrer_reward: who earns the points, a masked name (\"Alexander ••45\")")
+    level = serializers.IntegerField(required=False, help_text="kind referrer_reward: 1 the referrer, 2 the referrer's referrer")
+    not_credited = serializers.IntegerField(required=False, help_text="kind referrer_reward: points held back by the monthly cap")
 
 
 class CodeStatusSerializer(serializers.Serializer):

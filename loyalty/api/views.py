@@ -15,7 +15,7 @@ from loyalty.api import serializers as s
 from loyalty.api.auth import HasAdminScope
 from loyalty.services.idempotency import idempotent_call
 from loyalty.drafts import draft_parse
-from loyalty.extensions import customer_read_extras
+from loyalty.extensions import customer_read_extras, program_sections
 from loyalty.money import quantity_text
 from loyalty.money import money_quantize
 from loyalty.services import tiers as tier_services
@@ -116,22 +116,26 @@ class ProgramApi(APIView):
                                                               "counter_confirm_amount": "50000.00"}, response_only=True)])
     def get(self, request):
         merchant = merchant_of(request)
-        return Response(self._payload(selectors.program_get(merchant=merchant), currency=merchant.currency))
+        return Response(self._payload(selectors.program_get(merchant=merchant), merchant=merchant))
 
     @extend_schema(request=s.ProgramPatchSerializer, responses={200: s.ProgramSerializer},
                    examples=[OpenApiExample("Raise accrual to 7%", value={"accrual_percent": "7.00"}, request_only=True)])
     def patch(self, request):
         merchant = merchant_of(request)
         program = services.program_update(merchant=merchant, changes=data_object(request))
-        return Response(self._payload(program, currency=merchant.currency))
+        return Response(self._payload(program, merchant=merchant))
 
     @staticmethod
-    def _payload(program, *, currency: str) -> dict:
+    def _payload(program, *, merchant: Merchant) -> dict:
+        currency = merchant.currency
         payload = {name: (str(value) if not isinstance(value, (int, type(None))) else value)
                    for name in PROGRAM_FIELDS for value in [getattr(program, name)]}
         for name in PROGRAM_MONEY_FIELDS:
             if payload[name] is not None:
                 payload[name] = str(money_quantize(getattr(program, name), currency))
+        # Sections other apps own (referrals: "referral").
+        for section in program_sections():
+            payload[section.name] = section.read(merchant=merchant)
         return payload
 
 

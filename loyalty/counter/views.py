@@ -152,6 +152,7 @@ def counter_join(request):
     merchant = request.merchant
     phone = phone_normalize(raw=request.POST.get("phone", ""), region=merchant.country)
     name = (request.POST.get("name") or "").strip()[:200]
+    referral_code = (request.POST.get("referral_code") or "").strip()[:8]
     key = (request.POST.get("idempotency_key") or "").strip()
     error = ""
     if phone is None:
@@ -159,10 +160,11 @@ def counter_join(request):
     elif not key:
         error = _("The form has expired. Search again.")
     if not error:
-        data = {"phone": phone, "name": name}
+        data = {"phone": phone, "name": name, "referral_code": referral_code}
 
         def run():
-            customer = services.customer_join(merchant=merchant, phone=phone, name=name, store=counter_store_get(request))
+            customer = services.customer_join(merchant=merchant, phone=phone, name=name, referral_code=referral_code,
+                                              store=counter_store_get(request))
             return 201, {"customer": str(customer.pk)}
 
         try:
@@ -180,7 +182,7 @@ def counter_join(request):
             error = exc.message
     context = {
         "q": request.POST.get("phone", ""), "searched": True, "join_phone": phone, "join_phone_display": phone_display(phone) if phone else "",
-        "join_name": name, "join_key": key or str(uuid.uuid4()), "join_error": error,
+        "join_name": name, "join_referral_code": referral_code, "join_key": key or str(uuid.uuid4()), "join_error": error,
     }
     return render(request, "counter/home.html", context, status=422)
 

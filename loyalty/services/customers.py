@@ -2,10 +2,11 @@
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.errors import Conflict
+from accounts.errors import ApplicationError, Conflict
 from accounts.models import Customer, LoginCode, Merchant, Store
 from accounts.portal_auth import email_taken
 from accounts.services import customer_create
+from loyalty.extensions import JoinRecord, JoinRequest, join_extensions
 from loyalty.models import EntryKind, PointsAccount
 from loyalty.services import webhooks
 from loyalty.services.ledger import points_credit
@@ -17,20 +18,35 @@ from loyalty.texts import message
 def customer_join(*, merchant: Merchant, phone: str, store: Store | None = None, at=None, **profile) -> Customer:
     """Register a customer and credit the program's welcome bonus, available at once.
 
+    Registered join extensions (loyalty.extensions.join_register) check the request before anything
+    is written, may offer a different welcome bonus (the largest offered wins) and write their own
+    rewards afterwards, all in this transaction.
+
     Raises:
         ValidationError: bad phone or unknown referral code.
         Conflict: customer_exists.
+        ApplicationError: what a join extension's check refuses (e.g. referral_code_unknown).
     """
     at = at or timezone.now()
+    extensions = join_extensions()
+    request = JoinRequest(merchant=merchant, phone=phone, profile=profile, store=store, at=at)
+    states = {ext.name: ext.check(request) if ext.check is not None else None for ext in extensions}
     customer = customer_create(merchant=merchant, phone=phone, store=store, created_at=at, **profile)
     base = tier_base(merchant=merchant)
     account = PointsAccount.objects.create(customer=customer, merchant=merchant, tier=base, tier_since=at if base else None)
     program = merchant.program
-    if program.welcome_bonus > 0:
+    records = [(ext, JoinRecord(merchant=merchant, customer=customer, account=account, store=store, at=at, state=states[ext.name]))
+               for ext in extensions]
+    offered = [points for ext, record in records if ext.welcome is not None for points in [ext.welcome(record)] if points is not None]
+    welcome = max(offered) if offered else program.welcome_bonus
+    if welcome > 0:
         points_credit(
-            customer=customer, account=account, kind=EntryKind.WELCOME, points=program.welcome_bonus,
+            customer=customer, account=account, kind=EntryKind.WELCOME, points=welcome,
             text=message("entry.welcome"), at=at, ttl_days=program.welcome_bonus_ttl_days,
         )
+    for ext, record in records:
+        if ext.after is not None:
+            ext.after(record)
     webhooks.event_emit(merchant=merchant, name="customer.created", payload=lambda: webhooks.customer_payload(customer))
     return customer
 
@@ -47,11 +63,20 @@ def customer_join_from_code(*, merchant: Merchant, login_code: LoginCode) -> Cus
     email = data.get("email", "")
     if email and email_taken(merchant=merchant, email=email):
         email = ""
+    profile = dict(
+        merchant=merchant, phone=data["phone"], name=data.get("name", ""), email=email,
+        consent_email=bool(data.get("consent_email")), consent_sms=bool(data.get("consent_sms")),
+        language=data.get("language", ""),
+    )
+    invited = {key: data[key] for key in ("referral_code", "invite") if data.get(key)}
     try:
-        return customer_join(
-            merchant=merchant, phone=data["phone"], name=data.get("name", ""), email=email,
-            consent_email=bool(data.get("consent_email")), consent_sms=bool(data.get("consent_sms")),
-            language=data.get("language", ""),
-        )
+        try:
+            return customer_join(**profile, **invited)
+        except ApplicationError as exc:
+            # The code was proved; a referral code or invite link that no longer holds (a link switched off
+            # meanwhile, the referrer's own email) must not stop the joining: join without it.
+            if not invited or isinstance(exc, Conflict):
+                raise
+            return customer_join(**profile)
     except Conflict:
         return Customer.objects.get(merchant=merchant, phone=data["phone"])

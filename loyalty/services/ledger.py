@@ -219,6 +219,20 @@ def points_take_back(*, customer: Customer, account: PointsAccount, points: int,
     return debt
 
 
+def points_reclaim(*, customer: Customer, account: PointsAccount, kind: str, points: int, own_lot: Lot | None, at: datetime,
+                   text: dict, description: str = "", receipt: Receipt | None = None, refund: Refund | None = None) -> Entry:
+    """Take back points credited earlier (a reward reversed by a return) and write its entry: from
+    `own_lot` first, then the customer's other lots; what was already spent becomes refund debt.
+    The caller holds the account lock. For other apps (referrals' rewards reversed on a return)."""
+    if points <= 0:
+        raise ValidationError({"points": ["Points to take back must be a positive whole number."]})
+    points_take_back(customer=customer, account=account, points=points, own_lot=own_lot, now=at)
+    return Entry.objects.create(
+        merchant_id=customer.merchant_id, customer=customer, kind=kind, points=-points, at=at,
+        **_description(customer=customer, description=description, text=text), receipt=receipt, refund=refund,
+    )
+
+
 def points_earn(*, customer: Customer, kind: str, points: int, description: str = "", ttl_days: int | None, at: datetime | None = None,
                 staff: User | None = None, text: dict | None = None) -> Entry:
     """Credit bonus points (gifts, referral rewards) that are available at once. For other apps;

@@ -118,7 +118,26 @@ def program_update(*, merchant: Merchant, changes: dict, actor: User | None = No
     Raises:
         ValidationError: a field is unknown or out of range; nothing is written.
     """
-    clean = program_validate(changes, currency=merchant.currency)
+    from loyalty.extensions import program_sections
+
+    changes = dict(changes)
+    sections = [(section, changes.pop(section.name)) for section in program_sections() if section.name in changes]
+    errors: dict = {}
+    try:
+        clean = program_validate(changes, currency=merchant.currency)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+        clean = {}
+    section_clean = []
+    for section, value in sections:
+        try:
+            section_clean.append((section, section.validate(merchant=merchant, value=value)))
+        except ValidationError as exc:
+            found = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+            for key, messages in found.items():
+                errors[section.name if key == "non_field_errors" else f"{section.name}.{key}"] = messages
+    if errors:
+        raise ValidationError(errors)
     program = Program.objects.select_for_update().get(merchant=merchant)
     before = {name: str(getattr(program, name)) for name in clean}
     for name, value in clean.items():
@@ -126,6 +145,8 @@ def program_update(*, merchant: Merchant, changes: dict, actor: User | None = No
     program.updated_at = timezone.now()
     program.save()
     merchant.program = program  # keep the caller's merchant in step: pricing reads merchant.program
+    for section, value in section_clean:
+        section.update(merchant=merchant, clean=value, actor=actor)
     if clean:
         audit_record(
             merchant=merchant, actor=actor, action="program.updated", target=merchant.slug,

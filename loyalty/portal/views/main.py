@@ -27,8 +27,11 @@ from accounts.portal_auth import (
 )
 from accounts.selectors import customer_get, merchant_get
 from loyalty import selectors, services
+from loyalty.extensions import portal_join_parts
 from loyalty.portal.forms import CodeForm, JoinForm, LoginForm, ProfileForm
 
+# What join-page parts may add to the join: the customer fields accounts knows.
+JOIN_PROFILE_KEYS = ("referral_code", "invite")
 SESSION_KEY = "portal"
 PENDING_KEY = "portal_pending"
 HISTORY_LIMIT = 100
@@ -130,15 +133,16 @@ def portal_join(request, merchant):
     """
     if request.portal_customer is not None:
         return redirect("portal:home", merchant_slug=merchant.slug)
+    parts, carried, extra_profile = _join_parts(request, merchant)
     if not portal_join_enabled():
-        return _render(request, "portal/join.html", {"form": None, "join_enabled": False})
+        return _render(request, "portal/join.html", {"form": None, "join_enabled": False, "join_parts": parts, "join_carried": carried})
     form = JoinForm(request.POST or None, region=merchant.country)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             subject = join_code_request(
                 merchant=merchant, phone=data["phone"], ip=client_ip(request), language=translation.get_language() or "",
-                profile={key: data[key] for key in ("name", "email", "consent_email", "consent_sms")},
+                profile={**{key: data[key] for key in ("name", "email", "consent_email", "consent_sms")}, **extra_profile},
             )
         except ValidationError as exc:
             _apply_errors(form, exc)
@@ -147,7 +151,30 @@ def portal_join(request, merchant):
         else:
             _set_pending(request, merchant, subject, join_phone=phone_display(data["phone"]))
             return redirect("portal:code", merchant_slug=merchant.slug)
-    return _render(request, "portal/join.html", {"form": form, "join_enabled": True}, status=422 if form.errors else 200)
+    return _render(request, "portal/join.html", {"form": form, "join_enabled": True, "join_parts": parts, "join_carried": carried},
+                   status=422 if form.errors else 200)
+
+
+def _join_parts(request, merchant) -> tuple[list[dict], list[tuple[str, str]], dict]:
+    """The registered join-page parts (loyalty.extensions.portal_join_register) for this address: what each
+    shows, the parameters the form carries on, and the profile fields they add to the join."""
+    parts, carried, profile = [], [], {}
+    for part in portal_join_parts():
+        values = {}
+        for name in part.params:
+            value = (request.POST.get(name) if request.method == "POST" else None) or request.GET.get(name) or ""
+            values[name] = value.strip()[:64] if isinstance(value, str) else ""
+            if values[name]:
+                carried.append((name, values[name]))
+        if not any(values.values()):
+            continue
+        context = part.context(request, merchant, values)
+        if context is None:
+            continue
+        parts.append({"template": part.template, "context": context})
+        if part.profile is not None:
+            profile.update({key: value for key, value in part.profile(values).items() if key in JOIN_PROFILE_KEYS})
+    return parts, carried, profile
 
 
 @portal_view(signed_in=False)
