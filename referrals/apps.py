@@ -7,3 +7,9 @@ class ReferralsConfig(AppConfig):
     name = "referrals"
     verbose_name = "Referrals"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        """Plug agents, families and charity into loyalty's checkout, customer read and screens."""
+        from referrals import social
+
+        social.register()

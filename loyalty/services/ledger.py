@@ -20,6 +20,7 @@ from accounts.models import Customer, User
 from accounts.services import audit_record
 from loyalty.models import EntryKind, Entry, Lot, PointsAccount, Receipt, Refund
 from loyalty.checkout import points_available_message
+from loyalty.extensions import account_holder_get
 from loyalty.texts import message, message_render
 
 
@@ -31,6 +32,17 @@ def account_lock(*, customer: Customer) -> PointsAccount:
         PointsAccount.objects.get_or_create(customer=customer, defaults={"merchant_id": customer.merchant_id})
         account = locked.get(customer=customer)
     return account
+
+
+def holder_lock(*, customer: Customer) -> tuple[Customer, PointsAccount]:
+    """Lock the customer's own account, then the account their points are in when it is another's
+    (a family's), and return that holder and their locked account. The order (own, then holder) is
+    the receipt commit's, and reading the holder under the first lock sees a committed change of it."""
+    own = account_lock(customer=customer)
+    holder = account_holder_get(customer)
+    if not holder.shared_by(customer):
+        return customer, own
+    return holder.customer, account_lock(customer=holder.customer)
 
 
 def spendable_lots(*, customer: Customer, now: datetime):
@@ -197,6 +209,20 @@ def points_debit(
     )
 
 
+def points_reverse(*, customer: Customer, account: PointsAccount, points: int, kind: str, own_lot: Lot | None, now: datetime,
+                   text: dict, receipt: Receipt | None = None, refund: Refund | None = None) -> Entry | None:
+    """Take back `points` an earlier credit gave (a reward on a receipt that was returned) and write the
+    negative entry: from `own_lot` first, then as points_take_back; what was spent becomes debt.
+    The caller holds the account lock. Nothing is written for zero points."""
+    if points <= 0:
+        return None
+    points_take_back(customer=customer, account=account, points=points, own_lot=own_lot, now=now)
+    return Entry.objects.create(
+        merchant_id=customer.merchant_id, customer=customer, kind=kind, points=-points, at=now,
+        **_description(customer=customer, description="", text=text), receipt=receipt, refund=refund,
+    )
+
+
 def points_take_back(*, customer: Customer, account: PointsAccount, points: int, own_lot: Lot | None, now: datetime) -> int:
     """Take back points a return reverses: from the receipt's own lot, then active lots, then
     pending ones; what was already spent becomes debt. Returns the debt created."""
@@ -224,7 +250,7 @@ def points_earn(*, customer: Customer, kind: str, points: int, description: str 
     pass `text` (loyalty.texts.message, its code registered in loyalty.texts.MESSAGES) so the entry
     reads in each reader's language."""
     with transaction.atomic():
-        account = account_lock(customer=customer)
+        customer, account = holder_lock(customer=customer)
         return points_credit(
             customer=customer, account=account, kind=kind, points=points, description=description,
             at=at or timezone.now(), ttl_days=ttl_days, staff=staff, text=text,
@@ -256,7 +282,8 @@ def points_adjust(*, customer: Customer, points: int, reason: str, staff: User |
     if errors:
         raise ValidationError(errors)
     merchant = customer.merchant
-    account = account_lock(customer=customer)
+    target = customer
+    customer, account = holder_lock(customer=customer)
     text = message("entry.adjustment", reason=reason)
     if points > 0:
         program = merchant.program
@@ -267,8 +294,8 @@ def points_adjust(*, customer: Customer, points: int, reason: str, staff: User |
     else:
         entry = points_debit(customer=customer, points=-points, kind=EntryKind.ADJUSTMENT, text=text, now=now, staff=staff)
     audit_record(
-        merchant=merchant, actor=staff, action="points.adjusted", target=customer.phone, reason=reason,
-        data={"points": points, "customer": str(customer.pk), "entry": entry.pk},
+        merchant=merchant, actor=staff, action="points.adjusted", target=target.phone, reason=reason,
+        data={"points": points, "customer": str(target.pk), "entry": entry.pk},
     )
     return entry
 

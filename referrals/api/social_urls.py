@@ -1,0 +1,11 @@
+"""Agents, families and charity under /api/v1/ (included from loyalty/urls.py)."""
+from django.urls import path
+
+from referrals.api import social as views
+
+urlpatterns = [
+    path("funds", views.FundListCreateApi.as_view(), name="api-funds"),
+    path("funds/<str:code>", views.FundDetailApi.as_view(), name="api-fund-detail"),
+    path("funds/<str:code>/report", views.FundReportApi.as_view(), name="api-fund-report"),
+    path("customers/<str:customer_id>/donations", views.CustomerDonationsApi.as_view(), name="api-customer-donations"),
+]

@@ -1,0 +1,61 @@
+"""Reads of agents, families and charity. Every selector takes the merchant and filters by it first."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.db.models import Count, QuerySet, Sum
+
+from accounts.models import Merchant
+from referrals.models import Donation, Fund
+
+
+def fund_list(*, merchant: Merchant, active_only: bool = False) -> QuerySet[Fund]:
+    funds = Fund.objects.filter(merchant=merchant)
+    if active_only:
+        funds = funds.filter(active=True)
+    return funds.order_by("name", "code")
+
+
+def fund_get(*, merchant: Merchant, code: str) -> Fund | None:
+    if not isinstance(code, str) or len(code) > 32:
+        return None
+    return Fund.objects.filter(merchant=merchant, code=code).first()
+
+
+def day_bounds(*, merchant: Merchant, start: date | None, end: date | None) -> tuple[datetime | None, datetime | None]:
+    """The moments that open `start` and close `end` (inclusive) in the merchant's timezone."""
+    zone = ZoneInfo(merchant.timezone)
+    low = datetime.combine(start, time.min, tzinfo=zone) if start else None
+    high = datetime.combine(end + timedelta(days=1), time.min, tzinfo=zone) if end else None
+    return low, high
+
+
+@dataclass(frozen=True)
+class FundReport:
+    points: int
+    amount: Decimal
+    donors: int
+    donations: int
+
+
+def fund_report(*, merchant: Merchant, fund: Fund, start: date | None = None, end: date | None = None) -> FundReport:
+    """What a fund collected between the merchant's dates `start` and `end` (inclusive): one aggregate."""
+    low, high = day_bounds(merchant=merchant, start=start, end=end)
+    donations = Donation.objects.filter(merchant=merchant, fund=fund)
+    if low is not None:
+        donations = donations.filter(at__gte=low)
+    if high is not None:
+        donations = donations.filter(at__lt=high)
+    sums = donations.aggregate(points=Sum("points"), amount=Sum("amount"), donors=Count("customer", distinct=True), donations=Count("id"))
+    return FundReport(points=sums["points"] or 0, amount=sums["amount"] or Decimal("0"), donors=sums["donors"], donations=sums["donations"])
+
+
+def fund_totals(*, merchant: Merchant) -> dict[int, FundReport]:
+    """Every fund's all-time totals by fund id, in one grouped query (the funds list)."""
+    rows = (Donation.objects.filter(merchant=merchant).values("fund_id")
+            .annotate(points=Sum("points"), amount=Sum("amount"), donors=Count("customer", distinct=True), donations=Count("id")))
+    return {row["fund_id"]: FundReport(points=row["points"], amount=row["amount"], donors=row["donors"], donations=row["donations"])
+            for row in rows}
