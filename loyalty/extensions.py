@@ -242,12 +242,13 @@ def account_holder_get(customer: Customer) -> AccountHolder:
 class CustomerField:
     """A field another app adds to the customer PATCH: `apply(merchant=, customer=, value=)` validates
     and writes it (raising ValidationError naming the field); `admin` True needs an admin-scope key.
-    The customer read shows it through `customer_read_register`."""
+    The customer read shows it through `customer_read_register`. `serializer_field()` returns a DRF
+    serializer field that documents the value in the OpenAPI schema."""
 
     name: str
     apply: Callable[..., None]
     admin: bool = False
-    schema: dict = field(default_factory=dict)  # the OpenAPI schema of the value
+    serializer_field: Callable[[], Any] | None = None
 
 
 _customer_fields: dict[str, CustomerField] = {}

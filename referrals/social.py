@@ -1,13 +1,64 @@
 """Agents, families and charity plugged into loyalty: register() is called from ReferralsConfig.ready()."""
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext  # noqa: F401
 
 
 def _texts() -> None:
     from loyalty.texts import message_register
 
     message_register("entry.donation", lambda p: _("Donated to %(fund)s") % p, short=lambda p: "%(fund)s" % p)
+    message_register("entry.agent", lambda p: _("Agent reward for %(client)s's purchase, receipt %(number)s") % p,
+                     short=lambda p: _("%(client)s, receipt %(number)s") % p)
+    message_register("entry.agent_back", lambda p: _("Agent reward taken back: %(client)s returned items from receipt %(number)s") % p,
+                     short=lambda p: _("%(client)s returned items, receipt %(number)s") % p)
+    message_register("applied.agent_discount.name", lambda p: _("Agent's client: %(rate)s%% discount") % p)
+    message_register("applied.agent_discount.detail", lambda p: _("%(rate)s%% of %(base)s") % p)
+    message_register("applied.agent_reward.name", lambda p: _("Agent reward to %(beneficiary)s") % p)
+    message_register("applied.agent_reward.detail", lambda p: _("%(rate)s%% of %(paid)s paid in money, rounded down") % p)
+
+
+def _agent_percent_field():
+    from rest_framework import serializers
+
+    return serializers.DecimalField(max_digits=5, decimal_places=2, min_value=0, max_value=100, allow_null=True, required=False,
+                                    help_text="Admin key only: make the customer an agent earning this share of their clients' "
+                                              "purchases; null ends it")
+
+
+def _agent_percent_apply(*, merchant, customer, value) -> None:
+    from referrals.services.agents import agent_percent_set
+
+    agent_percent_set(merchant=merchant, customer=customer, value=value)
+
+
+def customer_read(*, merchant, customer) -> dict:
+    """The customer read's `agent_percent` (an agent's share) and `agent` (a client's agent and split)."""
+    from loyalty.texts import masked_name
+    from referrals.models import Agent, AgentClient
+    from referrals.services.agents import tie_split
+
+    agent = Agent.objects.filter(merchant=merchant, customer=customer).only("percent").first()
+    tie = AgentClient.objects.filter(merchant=merchant, client=customer).select_related("agent__customer").first()
+    read = {"agent_percent": str(agent.percent) if agent else None, "agent": None}
+    if tie is not None:
+        discount, points = tie_split(tie)
+        read["agent"] = {"id": str(tie.agent.customer_id), "name": masked_name(tie.agent.customer),
+                         "client_discount_percent": str(discount), "agent_points_percent": str(points)}
+    return read
 
 
 def register() -> None:
+    from loyalty.extensions import CheckoutExtension, CustomerField, checkout_register, customer_field_register, customer_read_register
+    from referrals import social_pipeline
+
     _texts()
+    # After promotions (order 100): the client's discount applies to what promotions left.
+    checkout_register(CheckoutExtension(
+        name=social_pipeline.NAME,
+        load=social_pipeline.agents_load,
+        steps={"after_tier": social_pipeline.step_agent_discount, "after_accrual": social_pipeline.step_agent_reward},
+        after_commit=social_pipeline.agents_after_commit,
+        after_refund=social_pipeline.agents_after_refund,
+        order=150,
+    ))
+    customer_read_register("agents", customer_read)
+    customer_field_register(CustomerField("agent_percent", _agent_percent_apply, admin=True, serializer_field=_agent_percent_field))

@@ -124,3 +124,44 @@ class CustomerDonationsApi(APIView):
             merchant=merchant, key=request.headers.get("Idempotency-Key"), endpoint=f"customers.donations:{customer.pk}", data=data, run=run
         )
         return replay_aware(Response(body, status=status), replayed)
+
+
+AGENT_TIE_EXAMPLE = {"agent": "5f0c6f9e-2f7a-4d8e-9d1c-0c8b7a6e5d4c", "client_discount_percent": "10.00", "agent_points_percent": "5.00"}
+
+
+def agent_tie_payload(tie) -> dict:
+    from referrals.services.agents import tie_split
+    from loyalty.texts import masked_name
+
+    discount, points = tie_split(tie)
+    return {"client": str(tie.client_id), "agent": str(tie.agent.customer_id), "agent_name": masked_name(tie.agent.customer),
+            "agent_percent": str(tie.agent.percent), "client_discount_percent": str(discount), "agent_points_percent": str(points)}
+
+
+class CustomerAgentApi(APIView):
+    permission_classes = [HasAdminScope]
+
+    @extend_schema(
+        parameters=[CUSTOMER_ID], request=s.AgentTieRequestSerializer, responses={200: s.AgentTieSerializer, **ERRORS},
+        examples=[OpenApiExample("10% off for the client, 5% points for the agent", value=AGENT_TIE_EXAMPLE, request_only=True),
+                  OpenApiExample("Tied", response_only=True, value={"client": "0b6d5c1e-9a8f-4e7d-8c6b-5a4f3e2d1c0b", **AGENT_TIE_EXAMPLE,
+                                                                     "agent_name": "Irina ••45", "agent_percent": "15.00"})],
+        description="Tie the client to an agent. Without the two percents the client gets no discount and the agent their whole "
+                    "agent_percent; the two may not add up to more than it (400).",
+    )
+    def put(self, request, customer_id):
+        from referrals.services.agents import agent_tie
+
+        merchant = merchant_of(request)
+        client = customer_or_404(merchant=merchant, customer_id=customer_id)
+        return Response(agent_tie_payload(agent_tie(merchant=merchant, client=client, data=data_object(request))))
+
+    @extend_schema(parameters=[CUSTOMER_ID], responses={204: None, **READ_ERRORS}, description="Untie the client from their agent.")
+    def delete(self, request, customer_id):
+        from referrals.services.agents import agent_untie
+
+        merchant = merchant_of(request)
+        client = customer_or_404(merchant=merchant, customer_id=customer_id)
+        if not agent_untie(merchant=merchant, client=client):
+            raise NotFound("This customer has no agent.", code="agent_not_found")
+        return Response(status=204)

@@ -7,5 +7,6 @@ urlpatterns = [
     path("funds", views.FundListCreateApi.as_view(), name="api-funds"),
     path("funds/<str:code>", views.FundDetailApi.as_view(), name="api-fund-detail"),
     path("funds/<str:code>/report", views.FundReportApi.as_view(), name="api-fund-report"),
+    path("customers/<str:customer_id>/agent", views.CustomerAgentApi.as_view(), name="api-customer-agent"),
     path("customers/<str:customer_id>/donations", views.CustomerDonationsApi.as_view(), name="api-customer-donations"),
 ]
