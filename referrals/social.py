@@ -10,6 +10,10 @@ def _texts() -> None:
                      short=lambda p: _("%(client)s, receipt %(number)s") % p)
     message_register("entry.agent_back", lambda p: _("Agent reward taken back: %(client)s returned items from receipt %(number)s") % p,
                      short=lambda p: _("%(client)s returned items, receipt %(number)s") % p)
+    message_register("entry.family_out", lambda p: _("Moved to the family balance of %(owner)s on joining the family") % p,
+                     short=lambda p: _("To the family balance of %(owner)s") % p)
+    message_register("entry.family_in", lambda p: _("%(member)s joined the family and brought their points") % p,
+                     short=lambda p: _("From %(member)s, who joined the family") % p)
     message_register("applied.agent_discount.name", lambda p: _("Agent's client: %(rate)s%% discount") % p)
     message_register("applied.agent_discount.detail", lambda p: _("%(rate)s%% of %(base)s") % p)
     message_register("applied.agent_reward.name", lambda p: _("Agent reward to %(beneficiary)s") % p)
@@ -46,9 +50,40 @@ def customer_read(*, merchant, customer) -> dict:
     return read
 
 
+def _family_birthdays_field():
+    from rest_framework import serializers
+
+    from referrals.api.social_serializers import FamilyBirthdaySerializer
+
+    return FamilyBirthdaySerializer(many=True, required=False, help_text="Family members' birthdays, for birthday gifts; replaces the list")
+
+
+def _family_birthdays_apply(*, merchant, customer, value) -> None:
+    from referrals.services.families import family_birthdays_set
+
+    family_birthdays_set(merchant=merchant, customer=customer, value=value)
+
+
+def family_read(*, merchant, customer) -> dict:
+    """The customer read's `family` ({"owner", "role"} or null) and `family_birthdays`; the balance the
+    read shows is already the family's (loyalty asks `family_holder` whose account it is)."""
+    from referrals.models import Family, FamilyMember
+    from referrals.social_selectors import family_birthdays_of
+
+    family = None
+    owner_id = FamilyMember.objects.filter(merchant=merchant, customer=customer).values_list("family__owner_id", flat=True).first()
+    if owner_id is not None:
+        family = {"owner": str(owner_id), "role": "member"}
+    elif Family.objects.filter(merchant=merchant, owner=customer).exists():
+        family = {"owner": str(customer.pk), "role": "owner"}
+    return {"family": family, "family_birthdays": family_birthdays_of(merchant=merchant, customer=customer)}
+
+
 def register() -> None:
     from loyalty.extensions import CheckoutExtension, CustomerField, checkout_register, customer_field_register, customer_read_register
+    from loyalty.extensions import account_holder_register
     from referrals import social_pipeline
+    from referrals.social_selectors import family_holder
 
     _texts()
     # After promotions (order 100): the client's discount applies to what promotions left.
@@ -61,4 +96,7 @@ def register() -> None:
         order=150,
     ))
     customer_read_register("agents", customer_read)
+    customer_read_register("families", family_read)
+    account_holder_register("families", family_holder)
+    customer_field_register(CustomerField("family_birthdays", _family_birthdays_apply, serializer_field=_family_birthdays_field))
     customer_field_register(CustomerField("agent_percent", _agent_percent_apply, admin=True, serializer_field=_agent_percent_field))

@@ -59,3 +59,59 @@ def fund_totals(*, merchant: Merchant) -> dict[int, FundReport]:
             .annotate(points=Sum("points"), amount=Sum("amount"), donors=Count("customer", distinct=True), donations=Count("id")))
     return {row["fund_id"]: FundReport(points=row["points"], amount=row["amount"], donors=row["donors"], donations=row["donations"])
             for row in rows}
+
+
+# ---------------------------------------------------------------- families
+
+
+def family_holder(customer):
+    """loyalty's account holder resolver: a family member uses the owner's account (one query)."""
+    from loyalty.extensions import AccountHolder
+
+    from referrals.models import FamilyMember
+
+    row = FamilyMember.objects.filter(customer_id=customer.pk).select_related("family__owner").only(
+        "can_redeem", "family__owner").first()
+    if row is None:
+        return None
+    return AccountHolder(customer=row.family.owner, may_redeem=row.can_redeem)
+
+
+@dataclass(frozen=True)
+class FamilyView:
+    owner: object  # Customer
+    members: list  # FamilyMember rows with their customer
+    role: str  # the asking customer's: "owner" or "member"
+
+
+def family_of(*, merchant: Merchant, customer) -> FamilyView | None:
+    """The family the customer belongs to, as owner or member, with its members; None if none."""
+    from referrals.models import Family, FamilyMember
+
+    membership = FamilyMember.objects.filter(merchant=merchant, customer=customer).select_related("family__owner").first()
+    if membership is not None:
+        family, role = membership.family, "member"
+    else:
+        family = Family.objects.filter(merchant=merchant, owner=customer).select_related("owner").first()
+        role = "owner"
+        if family is None:
+            return None
+    members = list(FamilyMember.objects.filter(merchant=merchant, family=family).select_related("customer").order_by("joined_at", "id"))
+    return FamilyView(owner=family.owner, members=members, role=role)
+
+
+def family_member_get(*, merchant: Merchant, owner, member_id):
+    from accounts.selectors import uuid_parse
+    from referrals.models import FamilyMember
+
+    uid = uuid_parse(member_id)
+    if uid is None:
+        return None
+    return FamilyMember.objects.filter(merchant=merchant, family__owner=owner, customer_id=uid).select_related("customer").first()
+
+
+def family_birthdays_of(*, merchant: Merchant, customer) -> list[dict]:
+    from referrals.models import FamilyBirthday
+
+    return [{"name": row.name, "date": row.date.isoformat()}
+            for row in FamilyBirthday.objects.filter(merchant=merchant, customer=customer).order_by("date", "id")]

@@ -223,6 +223,44 @@ def points_reverse(*, customer: Customer, account: PointsAccount, points: int, k
     )
 
 
+def points_transfer(*, source: Customer, source_account: PointsAccount, target: Customer, target_account: PointsAccount, kind: str,
+                    now: datetime, text_out: dict, text_in: dict) -> tuple[Entry | None, Entry | None]:
+    """Move everything in `source`'s account to `target`'s (a member joining a family): each lot with
+    points left becomes a lot of the target with the same remainder, pending state and expiry (so
+    nothing lives longer or shorter for the move), refund debt moves too, and one entry on each side
+    records the net change (`text_out` on the source, `text_in` on the target). The caller holds both
+    locks. Returns the two entries, (None, None) when there was nothing to move.
+    """
+    lots = list(Lot.objects.filter(merchant_id=source.merchant_id, customer=source, remaining__gt=0).order_by("id"))
+    moved = []
+    for lot in lots:
+        # Guarded like _consume: the expiry job may have zeroed the lot meanwhile.
+        if Lot.objects.filter(pk=lot.pk, remaining=lot.remaining).update(remaining=0):
+            moved.append(Lot(
+                merchant_id=target.merchant_id, customer=target, source=kind, points=lot.remaining, remaining=lot.remaining,
+                created_at=now, activates_at=lot.activates_at, is_pending=lot.is_pending, expires_at=lot.expires_at,
+            ))
+    debt = source_account.debt
+    net = sum(lot.remaining for lot in moved) - debt
+    if debt:
+        source_account.debt = 0
+        source_account.updated_at = now
+        source_account.save(update_fields=["debt", "updated_at"])
+        target_account.debt += debt
+        target_account.updated_at = now
+        target_account.save(update_fields=["debt", "updated_at"])
+    Lot.objects.bulk_create(moved)
+    if debt:
+        debt_repay(account=target_account)
+    if net == 0:
+        return None, None
+    out = Entry.objects.create(merchant_id=source.merchant_id, customer=source, kind=kind, points=-net, at=now,
+                               **_description(customer=source, description="", text=text_out))
+    into = Entry.objects.create(merchant_id=target.merchant_id, customer=target, kind=kind, points=net, at=now,
+                                **_description(customer=target, description="", text=text_in))
+    return out, into
+
+
 def points_take_back(*, customer: Customer, account: PointsAccount, points: int, own_lot: Lot | None, now: datetime) -> int:
     """Take back points a return reverses: from the receipt's own lot, then active lots, then
     pending ones; what was already spent becomes debt. Returns the debt created."""

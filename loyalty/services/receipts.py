@@ -326,9 +326,10 @@ def receipt_refund(*, receipt: Receipt, data: dict, cashier: User | None = None,
     customer = buyer = receipt.customer
     if customer is not None:
         account_lock(customer=customer)
-        # The points go back to and come from the account the receipt used (a family's, even if the
-        # member has left it since), else the account the customer uses now.
-        customer = receipt_ledger_customer(receipt=receipt) or account_holder_get(customer).customer
+        # The points go back to and come from where the receipt's points are now: the account the
+        # receipt used (a family's, even if the member has left it since), or the account that one
+        # moved into (the buyer joined a family after the purchase).
+        customer = account_holder_get(receipt_ledger_customer(receipt=receipt) or customer).customer
     account = account_lock(customer=customer) if customer is not None else None
     receipt = Receipt.objects.select_for_update().get(pk=receipt.pk)
     lines = list(ReceiptLine.objects.filter(receipt=receipt).order_by("position"))

@@ -165,3 +165,86 @@ class CustomerAgentApi(APIView):
         if not agent_untie(merchant=merchant, client=client):
             raise NotFound("This customer has no agent.", code="agent_not_found")
         return Response(status=204)
+
+
+FAMILY_EXAMPLE = {"owner": "5f0c6f9e-2f7a-4d8e-9d1c-0c8b7a6e5d4c",
+                  "members": [{"id": "0b6d5c1e-9a8f-4e7d-8c6b-5a4f3e2d1c0b", "name": "Masha", "phone": "+79991112233", "can_redeem": True}],
+                  "balance": {"available": 1250, "pending": 0}}
+MEMBER_ID = OpenApiParameter("member_id", {"type": "string", "format": "uuid"}, OpenApiParameter.PATH, description="The member's customer id")
+
+
+def family_payload(*, merchant, owner) -> dict:
+    view = selectors.family_of(merchant=merchant, customer=owner)
+    holder = view.owner if view is not None else owner
+    return {
+        "owner": str(holder.pk),
+        "members": [{"id": str(row.customer_id), "name": row.customer.name, "phone": row.customer.phone, "can_redeem": row.can_redeem}
+                    for row in (view.members if view is not None else [])],
+        "balance": loyalty_selectors.balance_get(merchant=merchant, customer=holder).as_dict(),
+    }
+
+
+class CustomerFamilyApi(APIView):
+    @extend_schema(parameters=[CUSTOMER_ID], responses={200: s.FamilySerializer, **READ_ERRORS},
+                   examples=[OpenApiExample("Family", value=FAMILY_EXAMPLE, response_only=True)],
+                   description="The family the customer belongs to (as owner or member), with the shared balance.")
+    def get(self, request, customer_id):
+        merchant = merchant_of(request)
+        return Response(family_payload(merchant=merchant, owner=customer_or_404(merchant=merchant, customer_id=customer_id)))
+
+    @extend_schema(
+        parameters=[CUSTOMER_ID, IDEMPOTENCY_HEADER], request=s.FamilyAddSerializer, responses={201: s.FamilySerializer, **ERRORS},
+        examples=[OpenApiExample("Add Masha", value={"phone": "+79991112233", "can_redeem": True}, request_only=True),
+                  OpenApiExample("Added", value=FAMILY_EXAMPLE, response_only=True, status_codes=["201"])],
+        description="Add the customer with this phone (registered on the spot if new) to the owner's family; their points move "
+                    "into the family balance. 409 `already_in_family`.",
+    )
+    def post(self, request, customer_id):
+        from referrals.services.families import family_add_parse, family_member_add
+
+        merchant = merchant_of(request)
+        owner = customer_or_404(merchant=merchant, customer_id=customer_id)
+        data = data_object(request)
+
+        def run():
+            phone, can_redeem, name = family_add_parse(data)
+            family_member_add(owner=owner, phone=phone, can_redeem=can_redeem, name=name, now=timezone.now())
+            return 201, family_payload(merchant=merchant, owner=owner)
+
+        status, body, replayed = idempotent_call(
+            merchant=merchant, key=request.headers.get("Idempotency-Key"), endpoint=f"customers.family:{owner.pk}", data=data, run=run
+        )
+        return replay_aware(Response(body, status=status), replayed)
+
+
+class CustomerFamilyMemberApi(APIView):
+    @extend_schema(parameters=[CUSTOMER_ID, MEMBER_ID], request=s.FamilyMemberPatchSerializer, responses={200: s.FamilySerializer, **ERRORS},
+                   examples=[OpenApiExample("May spend", value={"can_redeem": True}, request_only=True)],
+                   description="Change whether the member may spend the family balance.")
+    def patch(self, request, customer_id, member_id):
+        from referrals.services.families import family_member_update
+
+        merchant = merchant_of(request)
+        owner = customer_or_404(merchant=merchant, customer_id=customer_id)
+        row = selectors.family_member_get(merchant=merchant, owner=owner, member_id=member_id)
+        if row is None:
+            raise NotFound("No such member in this customer's family.", code="family_member_not_found")
+        data = data_object(request)
+        unknown = sorted(key for key in data if key != "can_redeem")
+        if unknown or "can_redeem" not in data:
+            raise ValidationError({key: ["Unknown field."] for key in unknown} or {"can_redeem": ["Send true or false."]})
+        family_member_update(owner=owner, member=row.customer, can_redeem=data["can_redeem"])
+        return Response(family_payload(merchant=merchant, owner=owner))
+
+    @extend_schema(parameters=[CUSTOMER_ID, MEMBER_ID], responses={204: None, **READ_ERRORS},
+                   description="Take the member out of the family; the points stay in the family balance.")
+    def delete(self, request, customer_id, member_id):
+        from referrals.services.families import family_member_remove
+
+        merchant = merchant_of(request)
+        owner = customer_or_404(merchant=merchant, customer_id=customer_id)
+        row = selectors.family_member_get(merchant=merchant, owner=owner, member_id=member_id)
+        if row is None:
+            raise NotFound("No such member in this customer's family.", code="family_member_not_found")
+        family_member_remove(owner=owner, member=row.customer)
+        return Response(status=204)

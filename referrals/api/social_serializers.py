@@ -72,3 +72,17 @@ class FamilySerializer(serializers.Serializer):
     owner = serializers.UUIDField()
     members = FamilyMemberSerializer(many=True)
     balance = BalanceSerializer()
+
+
+class FamilyMemberPatchSerializer(serializers.Serializer):
+    can_redeem = serializers.BooleanField()
+
+
+class FamilyRefSerializer(serializers.Serializer):
+    owner = serializers.UUIDField()
+    role = serializers.ChoiceField(choices=["owner", "member"])
+
+
+class FamilyBirthdaySerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    date = serializers.DateField()
