@@ -18,7 +18,9 @@ urlpatterns = [
     path("", home, name="home"),
     path("accounts/", include("accounts.urls")),
     path("office/promotions/", include("promotions.office.urls")),
+    path("office/", include("referrals.office.social_urls")),
     path("office/", include("loyalty.office.urls")),
     path("counter/", include("loyalty.counter.urls")),
+    path("my/<slug:merchant_slug>/", include("referrals.portal.social_urls")),
     path("my/<slug:merchant_slug>/", include("loyalty.portal.urls")),
 ]

@@ -79,6 +79,24 @@ def family_read(*, merchant, customer) -> dict:
     return {"family": family, "family_birthdays": family_birthdays_of(merchant=merchant, customer=customer)}
 
 
+def _screens() -> None:
+    from django.utils.translation import gettext_lazy
+
+    from accounts.models import Role
+    from loyalty.extensions import (CustomerSection, MenuEntry, PanelPart, PortalSection, counter_panel_register,
+                                    office_customer_section_register, office_menu_register, portal_section_register)
+    from referrals.counter.social_panel import panel_context
+    from referrals.office.social_views import customer_section_context
+    from referrals.portal.social_sections import section_context
+
+    office_roles = (Role.OWNER, Role.MARKETER)
+    office_menu_register(MenuEntry("agents", gettext_lazy("Agents"), "social_office:agents", roles=office_roles, order=57))
+    office_menu_register(MenuEntry("funds", gettext_lazy("Charity"), "social_office:funds", roles=office_roles, order=58))
+    office_customer_section_register(CustomerSection("social", "referrals/office/_customer_section.html", customer_section_context, order=60))
+    counter_panel_register(PanelPart("social", "referrals/counter/_panel.html", context=panel_context, order=45))
+    portal_section_register(PortalSection("social", "referrals/portal/_section.html", context=section_context, order=60))
+
+
 def register() -> None:
     from loyalty.extensions import CheckoutExtension, CustomerField, checkout_register, customer_field_register, customer_read_register
     from loyalty.extensions import account_holder_register
@@ -95,6 +113,7 @@ def register() -> None:
         after_refund=social_pipeline.agents_after_refund,
         order=150,
     ))
+    _screens()
     customer_read_register("agents", customer_read)
     customer_read_register("families", family_read)
     account_holder_register("families", family_holder)

@@ -115,3 +115,50 @@ def family_birthdays_of(*, merchant: Merchant, customer) -> list[dict]:
 
     return [{"name": row.name, "date": row.date.isoformat()}
             for row in FamilyBirthday.objects.filter(merchant=merchant, customer=customer).order_by("date", "id")]
+
+
+# ---------------------------------------------------------------- agents
+
+
+def agent_list(*, merchant: Merchant):
+    """Agents with their client count, newest first (one query)."""
+    from referrals.models import Agent
+
+    return (Agent.objects.filter(merchant=merchant).select_related("customer").annotate(client_count=Count("clients"))
+            .order_by("-since", "-id"))
+
+
+def agent_get(*, merchant: Merchant, customer_id):
+    from accounts.selectors import uuid_parse
+    from referrals.models import Agent
+
+    uid = uuid_parse(customer_id)
+    if uid is None:
+        return None
+    return Agent.objects.filter(merchant=merchant, customer_id=uid).select_related("customer").first()
+
+
+def agent_clients(*, merchant: Merchant, agent):
+    from referrals.models import AgentClient
+
+    return AgentClient.objects.filter(merchant=merchant, agent=agent).select_related("client", "agent").order_by("-since", "-id")
+
+
+def agent_earnings_by_month(*, merchant: Merchant, agent_ids: list[str], months: int = 12) -> dict[str, list[dict]]:
+    """What each agent earned (net of returns) per calendar month in the merchant's timezone, newest first,
+    for the last `months` months: one grouped query over the `agent` entries."""
+    from django.db.models.functions import TruncMonth
+    from django.utils import timezone
+
+    from loyalty.models import Entry
+
+    zone = ZoneInfo(merchant.timezone)
+    since = (timezone.now().astimezone(zone).replace(day=1, hour=0, minute=0, second=0, microsecond=0) - timedelta(days=31 * (months - 1))).replace(day=1)
+    rows = (Entry.objects.filter(merchant=merchant, kind="agent", at__gte=since, description_params__agent__in=agent_ids)
+            .annotate(month=TruncMonth("at", tzinfo=zone)).values("description_params__agent", "month")
+            .annotate(points=Sum("points")).order_by("-month"))
+    out: dict[str, list[dict]] = {agent_id: [] for agent_id in agent_ids}
+    for row in rows:
+        # The first moment of the month in the merchant's timezone, as a date (templates show it as is).
+        out.setdefault(row["description_params__agent"], []).append({"month": row["month"].astimezone(zone).date(), "points": row["points"]})
+    return out
