@@ -76,6 +76,8 @@ class CheckoutContext:
     spendable_points: int = 0
     debt: int = 0
     tier: TierRules | None = None
+    # False for a customer who shares another's account without the right to spend it (a family member).
+    may_redeem: bool = True
     # Filled by later mechanics (tiers, promotions); steps read what they need from here.
     extras: dict = field(default_factory=dict)
 
@@ -270,7 +272,7 @@ def step_redemption(calc: Calculation, ctx: CheckoutContext) -> None:
     capacities = [points_from_money(line.net / point_value) for line in redeemable]
     by_cap = points_from_money(base * calc.max_redeem_percent / HUNDRED / point_value)
     balance = max(ctx.spendable_points, 0)
-    calc.max_redeem_points = max(min(balance, by_cap, sum(capacities)), 0) if ctx.has_customer and ctx.debt == 0 else 0
+    calc.max_redeem_points = max(min(balance, by_cap, sum(capacities)), 0) if ctx.has_customer and ctx.debt == 0 and ctx.may_redeem else 0
 
     request = calc.redeem_request
     if request == "max":
@@ -281,6 +283,8 @@ def step_redemption(calc: Calculation, ctx: CheckoutContext) -> None:
         return
     if not ctx.has_customer:
         raise ApplicationError("customer_required", _("Points can only be redeemed by an identified customer."))
+    if not ctx.may_redeem:
+        raise ApplicationError("redeem_not_allowed", _("This customer shares an account and may not spend its points."))
     if ctx.debt > 0:
         raise ApplicationError(
             "insufficient_points",

@@ -7,6 +7,9 @@ An app (promotions, referrals, campaigns, ...) registers from its `AppConfig.rea
   steps at the named `PLACES` of the pipeline, an after-commit writer that runs inside
   `receipt_commit`'s transaction (after the receipt and ledger writes) and an after-refund reverser
   that runs inside the refund's transaction;
+- an account holder resolver (`account_holder_register`): whose points account a customer's
+  receipts, balance and history use (a family shares the owner's), and whether they may spend it;
+- extra customer fields (`customer_field_register`) that `PATCH /api/v1/customers/<id>` accepts;
 - back-office menu entries (`office_menu_register`), counter panel parts (`counter_panel_register`)
   portal sections (`portal_section_register`) and back-office customer page sections
   (`office_customer_section_register`), which loyalty's templates render in order;
@@ -194,6 +197,79 @@ def customer_read_extras(*, merchant, customer) -> dict:
     for name in sorted(_customer_read):
         extras.update(_customer_read[name](merchant=merchant, customer=customer))
     return extras
+
+
+# --- whose points account a customer uses ----------------------------------------------------------
+
+@dataclass(frozen=True)
+class AccountHolder:
+    """Whose points account a customer's purchases accrue to and redemptions spend from.
+
+    `customer` is the holder (the customer themself unless an app says otherwise); `may_redeem`
+    False refuses redemptions (422 `redeem_not_allowed`) while purchases still accrue.
+    """
+
+    customer: Customer
+    may_redeem: bool = True
+
+    def shared_by(self, customer: Customer) -> bool:
+        """True when `customer` uses another customer's account."""
+        return self.customer.pk != customer.pk
+
+
+# name -> callable(customer) -> AccountHolder | None (None: the app has no say for this customer)
+_account_holders: dict[str, Callable[[Any], "AccountHolder | None"]] = {}
+
+
+def account_holder_register(name: str, resolve: Callable[[Any], "AccountHolder | None"]) -> None:
+    """Let an app say whose account a customer uses (referrals: a family member uses the owner's).
+    `resolve(customer)` should be one cheap query. Registering a name again replaces it."""
+    _account_holders[name] = resolve
+
+
+def account_holder_unregister(name: str) -> None:
+    _account_holders.pop(name, None)
+
+
+def account_holder_get(customer: Customer) -> AccountHolder:
+    """The account `customer` uses: the first resolver (by name) that answers, else their own.
+    With no resolver registered no query is made. Writers call it after locking the customer's own
+    account, so a concurrent change of holder (joining a family) is seen once it has committed."""
+    for name in sorted(_account_holders):
+        found = _account_holders[name](customer)
+        if found is not None:
+            return found
+    return AccountHolder(customer=customer)
+
+
+# --- extra customer fields (PATCH /api/v1/customers/<id>) ---------------------------------------
+
+@dataclass(frozen=True)
+class CustomerField:
+    """A field another app adds to the customer PATCH: `apply(merchant=, customer=, value=)` validates
+    and writes it (raising ValidationError naming the field); `admin` True needs an admin-scope key.
+    The customer read shows it through `customer_read_register`. `serializer_field()` returns a DRF
+    serializer field that documents the value in the OpenAPI schema."""
+
+    name: str
+    apply: Callable[..., None]
+    admin: bool = False
+    serializer_field: Callable[[], Any] | None = None
+
+
+_customer_fields: dict[str, CustomerField] = {}
+
+
+def customer_field_register(item: CustomerField) -> None:
+    _customer_fields[item.name] = item
+
+
+def customer_field_unregister(name: str) -> None:
+    _customer_fields.pop(name, None)
+
+
+def customer_fields() -> dict[str, CustomerField]:
+    return dict(sorted(_customer_fields.items()))
 
 
 # --- UI registries -------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from django.db.models import Count, DecimalField, ExpressionWrapper, F, Max, Pre
 
 from accounts.models import Customer, Merchant, Store
 from accounts.selectors import uuid_parse
+from loyalty.extensions import account_holder_get
 from loyalty.models import Entry, IdempotencyRecord, Lot, PointsAccount, Program, Receipt, ReceiptLine, Tier
 
 
@@ -29,7 +30,9 @@ def program_get(*, merchant: Merchant) -> Program:
 
 
 def balance_get(*, merchant: Merchant, customer: Customer) -> Balance:
-    """The recorded balance: active and pending lots as the jobs last left them, less refund debt."""
+    """The recorded balance: active and pending lots as the jobs last left them, less refund debt.
+    A customer who shares another's account (a family member) reads that account's balance."""
+    customer = account_holder_get(customer).customer
     sums = Lot.objects.filter(merchant=merchant, customer=customer, remaining__gt=0).aggregate(
         active=Sum("remaining", filter=Q(is_pending=False)),
         pending=Sum("remaining", filter=Q(is_pending=True)),
@@ -48,6 +51,7 @@ def _expiring_from(rows, zone: ZoneInfo) -> list[dict]:
 
 def expiring_get(*, merchant: Merchant, customer: Customer) -> list[dict]:
     """Every point that will expire, soonest first, summed per date in the merchant's timezone."""
+    customer = account_holder_get(customer).customer
     rows = Lot.objects.filter(merchant=merchant, customer=customer, remaining__gt=0, expires_at__isnull=False).values_list(
         "expires_at", "remaining"
     )
@@ -67,11 +71,16 @@ def customer_summary_get(*, merchant: Merchant, customer: Customer, now) -> Cust
     the account (with its tiers), the lots with points left, the tier list, and the receipts
     aggregate only when the next tier needs it. The read shape of every API customer."""
     account = PointsAccount.objects.filter(merchant=merchant, customer=customer).select_related("tier", "override_tier").first()
-    debt = account.debt if account is not None else 0
     tier = account.effective_tier if account is not None else None
+    # The points are the account holder's (a family member reads the family balance); the tier is their own.
+    holder = account_holder_get(customer).customer
+    if holder.pk == customer.pk:
+        debt = account.debt if account is not None else 0
+    else:
+        debt = PointsAccount.objects.filter(merchant=merchant, customer=holder).values_list("debt", flat=True).first() or 0
     active = pending = 0
     expiring_rows = []
-    for remaining, is_pending, expires_at in Lot.objects.filter(merchant=merchant, customer=customer, remaining__gt=0).values_list(
+    for remaining, is_pending, expires_at in Lot.objects.filter(merchant=merchant, customer=holder, remaining__gt=0).values_list(
         "remaining", "is_pending", "expires_at"
     ):
         if is_pending:
@@ -90,7 +99,11 @@ def customer_summary_get(*, merchant: Merchant, customer: Customer, now) -> Cust
 
 
 def entry_list(*, merchant: Merchant, customer: Customer) -> QuerySet[Entry]:
-    return Entry.objects.filter(merchant=merchant, customer=customer).select_related("receipt", "lot").order_by("-at", "-id")
+    """The customer's history; one who shares another's account (a family member) also sees that
+    account's entries, each of which names whose receipt it was."""
+    holder = account_holder_get(customer).customer
+    owners = Q(customer=customer) if holder.pk == customer.pk else Q(customer__in=[customer.pk, holder.pk])
+    return Entry.objects.filter(owners, merchant=merchant).select_related("receipt", "lot").order_by("-at", "-id")
 
 
 def receipt_get(*, merchant: Merchant, receipt_id, store: Store | None = None) -> Receipt | None:

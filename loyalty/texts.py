@@ -53,6 +53,9 @@ MESSAGES: dict[str, Callable[[dict], str]] = {
     "entry.expiry": lambda p: _("Points expired"),
     "entry.welcome": lambda p: _("Welcome bonus for joining"),
     "entry.import": lambda p: _("Balance brought over from the previous program"),
+    # A receipt of someone who shares this account (a family member): the entry names them.
+    "entry.accrual_by": lambda p: _("Points for %(member)s's purchase, receipt %(number)s") % p,
+    "entry.redemption_by": lambda p: _("Paid with points by %(member)s for receipt %(number)s") % p,
     # Explanations of a calculation (Receipt.applied, the calculate response)
     "applied.tier_discount.name": lambda p: _("%(tier)s: %(rate)s%% discount") % p,
     "applied.tier_discount.detail": lambda p: _("%(rate)s%% of %(base)s") % p,
@@ -112,17 +115,24 @@ SHORT: dict[str, Callable[[dict], str]] = {
     "entry.expiry": lambda p: "",
     "entry.welcome": lambda p: "",
     "entry.import": lambda p: "",
+    "entry.accrual_by": lambda p: _("%(member)s, receipt %(number)s") % p,
+    "entry.redemption_by": lambda p: _("%(member)s, receipt %(number)s") % p,
 }
 
 
 def message_register(code: str, render: Callable[[dict], str], *, short: Callable[[dict], str] | None = None) -> None:
-    """Add (or replace) a message another app stores in its entries or explanations, e.g. referrals'
-    `entry.referral.purchase`. `render` returns the text in the active language (wrap the words in
-    the app's own gettext so its catalogue translates them); `short` is the form beside a kind badge.
-    Call from AppConfig.ready()."""
+    """Add a message other apps store (their entries' descriptions, their explanations). `render` turns
+    the parameters into words with the app's own gettext; `short` is the form beside an entry's kind
+    badge. Registering a code again replaces it. Call from AppConfig.ready()."""
     MESSAGES[code] = render
     if short is not None:
         SHORT[code] = short
+
+
+def masked_name(customer) -> str:
+    """How another customer is named to someone who must not see their phone: "Artem ••67"."""
+    digits = "".join(ch for ch in (customer.phone or "") if ch.isdigit())
+    return f"{customer.name or '•••'} ••{digits[-2:]}".strip()
 
 
 def message(code: str, **params) -> dict:

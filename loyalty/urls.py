@@ -8,6 +8,7 @@ urlpatterns = [
     path("api/v1/", include("loyalty.api.urls")),
     path("api/v1/", include("promotions.api.urls")),
     path("api/v1/", include("referrals.api.urls")),
+    path("api/v1/", include("referrals.api.social_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("i18n/", include("django.conf.urls.i18n")),
@@ -19,7 +20,9 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("office/promotions/", include("promotions.office.urls")),
     path("office/referrals/", include("referrals.office.urls")),
+    path("office/", include("referrals.office.social_urls")),
     path("office/", include("loyalty.office.urls")),
     path("counter/", include("loyalty.counter.urls")),
+    path("my/<slug:merchant_slug>/", include("referrals.portal.social_urls")),
     path("my/<slug:merchant_slug>/", include("loyalty.portal.urls")),
 ]

@@ -10,8 +10,15 @@ class ReferralsConfig(AppConfig):
 
     def ready(self) -> None:
         """Plug into loyalty's program settings, joining, checkout, customer read and screens."""
-        for register in (self._referrals_register,):
+        for register in (self._referrals_register, self._social_register):
             register()
+
+    @staticmethod
+    def _social_register() -> None:
+        """Agents, families and charity."""
+        from referrals import social
+
+        social.register()
 
     @staticmethod
     def _referrals_register() -> None:

@@ -88,6 +88,7 @@ class Throwaway:
 def no_extensions(monkeypatch):
     """Whatever other apps registered, these tests see only their own extension."""
     monkeypatch.setattr(extensions, "_checkout", {})
+    monkeypatch.setattr(extensions, "_account_holders", {})
 
 
 @pytest.fixture

@@ -161,6 +161,16 @@ class CustomerSerializer(serializers.Serializer):
     referrals = CustomerReferralsSerializer(required=False)
 
 
+class CustomerPatchSerializer(serializers.Serializer):
+    """The fields `PATCH /api/v1/customers/<id>` accepts: those the apps register (loyalty.extensions.customer_field_register)."""
+
+    def get_fields(self):
+        from loyalty.extensions import customer_fields
+
+        return {name: item.serializer_field() if item.serializer_field else serializers.JSONField(required=False)
+                for name, item in customer_fields().items()}
+
+
 class EntrySerializer(serializers.Serializer):
     id = serializers.IntegerField()
     at = serializers.DateTimeField()

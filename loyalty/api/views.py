@@ -1,21 +1,23 @@
 """The POS and program API (docs/api.md). Each view parses, calls one service or selector, renders."""
 from zoneinfo import ZoneInfo
 
+from django.db import transaction
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.errors import NotFound, ValidationError
-from accounts.models import Customer, Merchant, Store
+from accounts.models import ApiScope, Customer, Merchant, Store
 from accounts.selectors import customer_get, customer_lookup, store_get
 from loyalty import selectors, services
 from loyalty.api import serializers as s
 from loyalty.api.auth import HasAdminScope
 from loyalty.services.idempotency import idempotent_call
 from loyalty.drafts import draft_parse
-from loyalty.extensions import customer_read_extras, program_sections
+from loyalty.extensions import customer_fields, customer_read_extras, program_sections
 from loyalty.money import quantity_text
 from loyalty.money import money_quantize
 from loyalty.services import tiers as tier_services
@@ -194,6 +196,24 @@ class CustomerDetailApi(APIView):
     def get(self, request, customer_id):
         merchant = merchant_of(request)
         return Response(customer_payload(merchant=merchant, customer=customer_or_404(merchant=merchant, customer_id=customer_id)))
+
+    @extend_schema(request=s.CustomerPatchSerializer, responses={200: s.CustomerSerializer, **ERRORS},
+                   description="Change the fields other apps add to the customer (agents' `agent_percent` needs an admin key: 403 with a pos key). "
+                               "All or nothing: one bad field writes none.")
+    def patch(self, request, customer_id):
+        merchant = merchant_of(request)
+        customer = customer_or_404(merchant=merchant, customer_id=customer_id)
+        data = data_object(request)
+        fields = customer_fields()
+        unknown = sorted(key for key in data if key not in fields)
+        if unknown:
+            raise ValidationError({key: ["Unknown field."] for key in unknown})
+        if any(fields[key].admin for key in data) and request.auth.scope != ApiScope.ADMIN:
+            raise PermissionDenied("Changing " + ", ".join(sorted(key for key in data if fields[key].admin)) + " needs an admin key.")
+        with transaction.atomic():
+            for key, value in data.items():
+                fields[key].apply(merchant=merchant, customer=customer, value=value)
+        return Response(customer_payload(merchant=merchant, customer=customer))
 
 
 class EntryPagination(PageNumberPagination):

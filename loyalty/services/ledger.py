@@ -21,6 +21,7 @@ from accounts.models import Customer, User
 from accounts.services import audit_record
 from loyalty.models import EntryKind, Entry, Lot, PointsAccount, Receipt, Refund
 from loyalty.checkout import points_available_message
+from loyalty.extensions import account_holder_get
 from loyalty.texts import message, message_render
 
 
@@ -32,6 +33,17 @@ def account_lock(*, customer: Customer) -> PointsAccount:
         PointsAccount.objects.get_or_create(customer=customer, defaults={"merchant_id": customer.merchant_id})
         account = locked.get(customer=customer)
     return account
+
+
+def holder_lock(*, customer: Customer) -> tuple[Customer, PointsAccount]:
+    """Lock the customer's own account, then the account their points are in when it is another's
+    (a family's), and return that holder and their locked account. The order (own, then holder) is
+    the receipt commit's, and reading the holder under the first lock sees a committed change of it."""
+    own = account_lock(customer=customer)
+    holder = account_holder_get(customer)
+    if not holder.shared_by(customer):
+        return customer, own
+    return holder.customer, account_lock(customer=holder.customer)
 
 
 def spendable_lots(*, customer: Customer, now: datetime):
@@ -198,6 +210,58 @@ def points_debit(
     )
 
 
+def points_reverse(*, customer: Customer, account: PointsAccount, points: int, kind: str, own_lot: Lot | None, now: datetime,
+                   text: dict, receipt: Receipt | None = None, refund: Refund | None = None) -> Entry | None:
+    """Take back `points` an earlier credit gave (a reward on a receipt that was returned) and write the
+    negative entry: from `own_lot` first, then as points_take_back; what was spent becomes debt.
+    The caller holds the account lock. Nothing is written for zero points."""
+    if points <= 0:
+        return None
+    points_take_back(customer=customer, account=account, points=points, own_lot=own_lot, now=now)
+    return Entry.objects.create(
+        merchant_id=customer.merchant_id, customer=customer, kind=kind, points=-points, at=now,
+        **_description(customer=customer, description="", text=text), receipt=receipt, refund=refund,
+    )
+
+
+def points_transfer(*, source: Customer, source_account: PointsAccount, target: Customer, target_account: PointsAccount, kind: str,
+                    now: datetime, text_out: dict, text_in: dict) -> tuple[Entry | None, Entry | None]:
+    """Move everything in `source`'s account to `target`'s (a member joining a family): each lot with
+    points left becomes a lot of the target with the same remainder, pending state and expiry (so
+    nothing lives longer or shorter for the move), refund debt moves too, and one entry on each side
+    records the net change (`text_out` on the source, `text_in` on the target). The caller holds both
+    locks. Returns the two entries, (None, None) when there was nothing to move.
+    """
+    lots = list(Lot.objects.filter(merchant_id=source.merchant_id, customer=source, remaining__gt=0).order_by("id"))
+    moved = []
+    for lot in lots:
+        # Guarded like _consume: the expiry job may have zeroed the lot meanwhile.
+        if Lot.objects.filter(pk=lot.pk, remaining=lot.remaining).update(remaining=0):
+            moved.append(Lot(
+                merchant_id=target.merchant_id, customer=target, source=kind, points=lot.remaining, remaining=lot.remaining,
+                created_at=now, activates_at=lot.activates_at, is_pending=lot.is_pending, expires_at=lot.expires_at,
+            ))
+    debt = source_account.debt
+    net = sum(lot.remaining for lot in moved) - debt
+    if debt:
+        source_account.debt = 0
+        source_account.updated_at = now
+        source_account.save(update_fields=["debt", "updated_at"])
+        target_account.debt += debt
+        target_account.updated_at = now
+        target_account.save(update_fields=["debt", "updated_at"])
+    Lot.objects.bulk_create(moved)
+    if debt:
+        debt_repay(account=target_account)
+    if net == 0:
+        return None, None
+    out = Entry.objects.create(merchant_id=source.merchant_id, customer=source, kind=kind, points=-net, at=now,
+                               **_description(customer=source, description="", text=text_out))
+    into = Entry.objects.create(merchant_id=target.merchant_id, customer=target, kind=kind, points=net, at=now,
+                                **_description(customer=target, description="", text=text_in))
+    return out, into
+
+
 def points_take_back(*, customer: Customer, account: PointsAccount, points: int, own_lot: Lot | None, now: datetime) -> int:
     """Take back points a return reverses: from the receipt's own lot, then active lots, then
     pending ones; what was already spent becomes debt. Returns the debt created."""
@@ -239,7 +303,7 @@ def points_earn(*, customer: Customer, kind: str, points: int, description: str 
     pass `text` (loyalty.texts.message, its code registered in loyalty.texts.MESSAGES) so the entry
     reads in each reader's language."""
     with transaction.atomic():
-        account = account_lock(customer=customer)
+        customer, account = holder_lock(customer=customer)
         return points_credit(
             customer=customer, account=account, kind=kind, points=points, description=description,
             at=at or timezone.now(), ttl_days=ttl_days, staff=staff, text=text,
@@ -271,7 +335,8 @@ def points_adjust(*, customer: Customer, points: int, reason: str, staff: User |
     if errors:
         raise ValidationError(errors)
     merchant = customer.merchant
-    account = account_lock(customer=customer)
+    target = customer
+    customer, account = holder_lock(customer=customer)
     text = message("entry.adjustment", reason=reason)
     if points > 0:
         program = merchant.program
@@ -282,8 +347,8 @@ def points_adjust(*, customer: Customer, points: int, reason: str, staff: User |
     else:
         entry = points_debit(customer=customer, points=-points, kind=EntryKind.ADJUSTMENT, text=text, now=now, staff=staff)
     audit_record(
-        merchant=merchant, actor=staff, action="points.adjusted", target=customer.phone, reason=reason,
-        data={"points": points, "customer": str(customer.pk), "entry": entry.pk},
+        merchant=merchant, actor=staff, action="points.adjusted", target=target.phone, reason=reason,
+        data={"points": points, "customer": str(target.pk), "entry": entry.pk},
     )
     return entry
 

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from accounts.errors import ApplicationError, Conflict, ValidationError
 from accounts.models import Customer, Merchant, Store, User
 from loyalty.checkout import Calculation, CheckoutContext, Draft, ProgramRules, calculate
-from loyalty.extensions import CommitRecord, RefundRecord, after_commit_run, after_refund_run, checkout_extras_load
+from loyalty.extensions import AccountHolder, CommitRecord, account_holder_get, RefundRecord, after_commit_run, after_refund_run, checkout_extras_load
 from loyalty.drafts import _decimal_field, unknown_keys_check
 from loyalty.models import Entry, EntryKind, Lot, PointsAccount, Program, Receipt, ReceiptLine, Refund, RefundLine
 from loyalty.money import money_quantize
@@ -20,20 +20,24 @@ from loyalty.services import webhooks
 from loyalty.services.ledger import account_lock, points_credit, points_debit, points_take_back, spendable_lots_read, spendable_points
 from loyalty.services.tiers import tier_rules, tier_upgrade_after_commit
 from loyalty.templatetags.ui import quantity_format
-from loyalty.texts import applied_store, message, message_render
+from loyalty.texts import applied_store, masked_name, message, message_render
 
 ZERO = Decimal("0")
 
 
 def checkout_context_build(*, merchant: Merchant, program: Program, customer: Customer | None, account: PointsAccount | None,
-                           now: datetime, spendable: int | None = None, language: str | None = None) -> CheckoutContext:
+                           now: datetime, spendable: int | None = None, language: str | None = None,
+                           holder: AccountHolder | None = None, holder_account: PointsAccount | None = None) -> CheckoutContext:
     """Gather what the pure calculation needs. Later mechanics add their state to `extras`.
 
+    `account` is the customer's own (their tier); the points and refund debt are those of `holder`'s
+    account (`holder_account`), which is the customer's own unless they share another's (a family).
     `language` is the reader's (a screen passes its own); the API reads in the merchant's language.
     """
-    debt = account.debt if account is not None else 0
+    ledger_account = holder_account if holder is not None and holder.shared_by(customer) else account
+    debt = ledger_account.debt if ledger_account is not None else 0
     if customer is not None and spendable is None:
-        spendable = spendable_points(customer=customer, now=now)
+        spendable = spendable_points(customer=holder.customer if holder is not None else customer, now=now)
     return CheckoutContext(
         currency=merchant.currency,
         language=language or merchant.language,
@@ -47,6 +51,7 @@ def checkout_context_build(*, merchant: Merchant, program: Program, customer: Cu
         spendable_points=(spendable - debt) if customer is not None else 0,
         debt=debt,
         tier=tier_rules(account.effective_tier if account is not None else None),
+        may_redeem=holder.may_redeem if holder is not None else True,
     )
 
 
@@ -59,10 +64,14 @@ def receipt_calculate(*, merchant: Merchant, customer: Customer | None, draft: D
     """
     now = now or timezone.now()
     program = merchant.program
-    account = None
+    account = holder = holder_account = None
     if customer is not None:
         account = PointsAccount.objects.filter(customer=customer).select_related("tier", "override_tier").first()
-    ctx = checkout_context_build(merchant=merchant, program=program, customer=customer, account=account, now=now, language=language)
+        holder = account_holder_get(customer)
+        if holder.shared_by(customer):
+            holder_account = PointsAccount.objects.filter(customer=holder.customer).first()
+    ctx = checkout_context_build(merchant=merchant, program=program, customer=customer, account=account, now=now, language=language,
+                                 holder=holder, holder_account=holder_account)
     checkout_extras_load(ctx, merchant=merchant, customer=customer, draft=draft, store=store, for_commit=False)
     return calculate(draft, ctx)
 
@@ -105,6 +114,18 @@ def receipt_commit(
         raise
 
 
+def receipt_ledger_customer(*, receipt: Receipt) -> Customer | None:
+    """Whose account a committed receipt's purchase points went to or were spent from; None if neither."""
+    holder_id = (
+        Entry.objects.filter(receipt=receipt, kind__in=(EntryKind.ACCRUAL, EntryKind.REDEMPTION)).values_list("customer_id", flat=True).first()
+    )
+    if holder_id is None:
+        return None
+    if holder_id == receipt.customer_id:
+        return receipt.customer
+    return Customer.objects.get(pk=holder_id)
+
+
 def _entry_text(code: str, merchant: Merchant, **params) -> dict:
     """An entry's text: its message, and its words in the merchant's language (what older readers and
     the API read)."""
@@ -113,16 +134,22 @@ def _entry_text(code: str, merchant: Merchant, **params) -> dict:
 
 
 def _receipt_write(*, merchant, store, customer, draft, number, cashier, now, language=None) -> tuple[Receipt, Calculation]:
-    account = None
+    account = holder = holder_account = None
     lots = None
     if customer is not None:
+        # The customer's own account first (their tier; it serialises their receipts and a change of
+        # holder), then the account the points are in when it is another's (a family's): always in
+        # that order, so two members of one family committing at once cannot deadlock.
         account = account_lock(customer=customer)
-        lots = spendable_lots_read(customer=customer, now=now)
+        holder = account_holder_get(customer)
+        holder_account = account_lock(customer=holder.customer) if holder.shared_by(customer) else account
+        lots = spendable_lots_read(customer=holder.customer, now=now)
     # A number already used in this store is caught by the unique constraint (receipt_commit turns
     # it into 409 receipt_exists): no read before the insert, and no race between two tills.
     program = merchant.program
     ctx = checkout_context_build(merchant=merchant, program=program, customer=customer, account=account, now=now,
-                                 spendable=sum(lot.remaining for lot in lots) if lots is not None else None, language=language)
+                                 spendable=sum(lot.remaining for lot in lots) if lots is not None else None, language=language,
+                                 holder=holder, holder_account=holder_account)
     checkout_extras_load(ctx, merchant=merchant, customer=customer, draft=draft, store=store, for_commit=True)
     calc = calculate(draft, ctx)
     receipt = Receipt.objects.create(
@@ -163,16 +190,19 @@ def _receipt_write(*, merchant, store, customer, draft, number, cashier, now, la
         ]
     )
     if customer is not None:
+        # In a shared account each entry names the member whose receipt it is.
+        shared = holder.shared_by(customer)
+        by = {"member": masked_name(customer)} if shared else {}
         if calc.redeemed_points:
             points_debit(
-                customer=customer, points=calc.redeemed_points, kind=EntryKind.REDEMPTION,
-                **_entry_text("entry.redemption", merchant, number=number),
+                customer=holder.customer, points=calc.redeemed_points, kind=EntryKind.REDEMPTION,
+                **_entry_text("entry.redemption_by" if shared else "entry.redemption", merchant, number=number, **by),
                 now=now, at=draft.purchased_at, receipt=receipt, lots=lots,
             )
         if calc.accrued_points:
             points_credit(
-                customer=customer, account=account, kind=EntryKind.ACCRUAL, points=calc.accrued_points,
-                **_entry_text("entry.accrual", merchant, number=number),
+                customer=holder.customer, account=holder_account, kind=EntryKind.ACCRUAL, points=calc.accrued_points,
+                **_entry_text("entry.accrual_by" if shared else "entry.accrual", merchant, number=number, **by),
                 at=draft.purchased_at, ttl_days=program.points_ttl_days, pending_days=program.pending_days, receipt=receipt,
             )
         # The crossing receipt is priced at the old tier; the upgrade applies from the next one.
@@ -295,7 +325,13 @@ def receipt_refund(*, receipt: Receipt, data: dict, cashier: User | None = None,
     """
     now = now or timezone.now()
     merchant = receipt.merchant
-    customer = receipt.customer
+    customer = buyer = receipt.customer
+    if customer is not None:
+        account_lock(customer=customer)
+        # The points go back to and come from where the receipt's points are now: the account the
+        # receipt used (a family's, even if the member has left it since), or the account that one
+        # moved into (the buyer joined a family after the purchase).
+        customer = account_holder_get(receipt_ledger_customer(receipt=receipt) or customer).customer
     account = account_lock(customer=customer) if customer is not None else None
     receipt = Receipt.objects.select_for_update().get(pk=receipt.pk)
     lines = list(ReceiptLine.objects.filter(receipt=receipt).order_by("position"))
@@ -358,6 +394,6 @@ def receipt_refund(*, receipt: Receipt, data: dict, cashier: User | None = None,
     receipt.points_returned += refund.points_returned
     receipt.fully_refunded = all(line.returned_quantity >= line.quantity for line in lines)
     receipt.save(update_fields=["refunded_amount", "refunded_cost", "points_reversed", "points_returned", "fully_refunded"])
-    after_refund_run(RefundRecord(merchant=merchant, customer=customer, receipt=receipt, refund=refund, fully_returned=receipt.fully_refunded))
+    after_refund_run(RefundRecord(merchant=merchant, customer=buyer, receipt=receipt, refund=refund, fully_returned=receipt.fully_refunded))
     webhooks.event_emit(merchant=merchant, name="receipt.refunded", payload=lambda: webhooks.refund_payload(refund))
     return refund
