@@ -171,7 +171,7 @@ def tier_progress_get(*, merchant: Merchant, customer: Customer, tier: Tier | No
     """
     from loyalty.services.tiers import MONEY_CONDITIONS, window_start
 
-    rank = max(tier.rank if tier is not None else 0, earned.rank if earned is not None else 0)
+    rank = max(tier.rank if tier is not None else -1, earned.rank if earned is not None else -1)
     following = Tier.objects.filter(merchant=merchant, rank__gt=rank).order_by("rank").first()
     if following is None:
         return {"next": None, "remaining": {}, "nearest": None, "progress": 1.0}
