@@ -7,6 +7,9 @@ from one account are serialised; the set-based jobs lock lots row by row in thei
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import connection, transaction
@@ -51,6 +54,77 @@ def spendable_lots_read(*, customer: Customer, now: datetime) -> list[Lot]:
     return list(spendable_lots(customer=customer, now=now).only("id", "remaining"))
 
 
+@dataclass
+class LiveLots:
+    """One read of a customer's lots with points left, under the account lock: the spendable ones
+    (FEFO, what a debit takes from) and the sums the recorded balance is made of (`balance_get`:
+    every lot with points left, pending apart)."""
+
+    spendable: list[Lot]
+    active: int
+    pending: int
+
+
+def live_lots_read(*, customer: Customer, now: datetime) -> LiveLots:
+    """Every lot of the customer with points left, in one statement; see LiveLots."""
+    rows = list(
+        Lot.objects.filter(merchant_id=customer.merchant_id, customer=customer, remaining__gt=0)
+        .order_by(F("expires_at").asc(nulls_last=True), "created_at", "id")
+        .only("id", "remaining", "is_pending", "expires_at")
+    )
+    spendable = [lot for lot in rows if not lot.is_pending and (lot.expires_at is None or lot.expires_at > now)]
+    return LiveLots(spendable=spendable, active=sum(lot.remaining for lot in rows if not lot.is_pending),
+                    pending=sum(lot.remaining for lot in rows if lot.is_pending))
+
+
+# --- the balance journal: what the writers below changed, so a commit knows the new balance unread ---
+
+_JOURNAL: ContextVar["BalanceJournal | None"] = ContextVar("ledger_journal", default=None)
+
+
+class BalanceJournal:
+    """Per customer: the change to `available`, `pending` and `debt` made by this module's writers
+    while the journal is open. A writer whose effect is not tracked (a return taking points back)
+    marks the customer `unknown`: the caller then reads the balance instead."""
+
+    def __init__(self):
+        self.changes: dict = {}
+
+    def add(self, customer_id, *, available: int = 0, pending: int = 0, debt: int = 0) -> None:
+        entry = self.changes.setdefault(customer_id, {"available": 0, "pending": 0, "debt": 0, "unknown": False})
+        entry["available"] += available
+        entry["pending"] += pending
+        entry["debt"] += debt
+
+    def unknown(self, customer_id) -> None:
+        self.add(customer_id)
+        self.changes[customer_id]["unknown"] = True
+
+    def of(self, customer_id) -> dict:
+        return self.changes.get(customer_id, {"available": 0, "pending": 0, "debt": 0, "unknown": False})
+
+
+@contextmanager
+def balance_journal():
+    """Open a journal for the writes inside the block (nested blocks share the outer one)."""
+    current = _JOURNAL.get()
+    if current is not None:
+        yield current
+        return
+    journal = BalanceJournal()
+    token = _JOURNAL.set(journal)
+    try:
+        yield journal
+    finally:
+        _JOURNAL.reset(token)
+
+
+def _journal(customer_id, **changes) -> None:
+    journal = _JOURNAL.get()
+    if journal is not None:
+        journal.add(customer_id, **changes)
+
+
 def _consume(lots, points: int) -> int:
     """Take up to `points` from `lots` in order; return how many were taken.
 
@@ -87,6 +161,7 @@ def debt_repay(*, account: PointsAccount) -> int:
         account.debt -= repaid
         account.updated_at = timezone.now()
         account.save(update_fields=["debt", "updated_at"])
+        _journal(account.customer_id, debt=-repaid)
     return repaid
 
 
@@ -143,7 +218,9 @@ def points_credit(
         account.debt -= repay
         account.updated_at = timezone.now()
         account.save(update_fields=["debt", "updated_at"])
+        _journal(customer.pk, debt=-repay)
     lot.save(force_insert=True)
+    _journal(customer.pk, available=0 if pending else points, pending=points if pending else 0)
     return Entry.objects.create(
         merchant_id=customer.merchant_id,
         customer=customer,
@@ -185,6 +262,7 @@ def points_debit(
             "insufficient_points",
             points_available_message(balance=available, asked=points),
         )
+    _journal(customer.pk, available=-points)
     return Entry.objects.create(
         merchant_id=customer.merchant_id,
         customer=customer,
@@ -200,6 +278,9 @@ def points_debit(
 def points_take_back(*, customer: Customer, account: PointsAccount, points: int, own_lot: Lot | None, now: datetime) -> int:
     """Take back points a return reverses: from the receipt's own lot, then active lots, then
     pending ones; what was already spent becomes debt. Returns the debt created."""
+    journal = _JOURNAL.get()
+    if journal is not None:
+        journal.unknown(customer.pk)
     taken = 0
     mine = Lot.objects.filter(merchant_id=customer.merchant_id, customer=customer, remaining__gt=0)
     if own_lot is not None:

@@ -16,7 +16,9 @@ from loyalty.extensions import CommitRecord, RefundRecord, after_commit_run, aft
 from loyalty.drafts import _decimal_field, unknown_keys_check
 from loyalty.models import Entry, EntryKind, Lot, PointsAccount, Program, Receipt, ReceiptLine, Refund, RefundLine
 from loyalty.money import money_quantize
-from loyalty.services.ledger import account_lock, points_credit, points_debit, points_take_back, spendable_lots_read, spendable_points
+from loyalty.selectors import Balance, balance_get
+from loyalty.services.ledger import (account_lock, balance_journal, live_lots_read, points_credit, points_debit, points_take_back,
+                                     spendable_points)
 from loyalty.services.tiers import tier_rules, tier_upgrade_after_commit
 from loyalty.templatetags.ui import quantity_format
 from loyalty.texts import applied_store, message, message_render
@@ -62,7 +64,7 @@ def receipt_calculate(*, merchant: Merchant, customer: Customer | None, draft: D
     if customer is not None:
         account = PointsAccount.objects.filter(customer=customer).select_related("tier", "override_tier").first()
     ctx = checkout_context_build(merchant=merchant, program=program, customer=customer, account=account, now=now, language=language)
-    checkout_extras_load(ctx, merchant=merchant, customer=customer, draft=draft, store=store, for_commit=False)
+    checkout_extras_load(ctx, merchant=merchant, customer=customer, draft=draft, store=store, for_commit=False, account=account)
     return calculate(draft, ctx)
 
 
@@ -76,14 +78,23 @@ def receipt_commit(
     cashier: User | None = None,
     now: datetime | None = None,
     language: str | None = None,
+    savepoint: bool = True,
 ) -> tuple[Receipt, Calculation]:
     """Price the draft under the customer's lock and write the receipt, its lines and the ledger.
+
+    `savepoint=False` is for a caller whose own transaction ends with this call (the POS API inside
+    `idempotent_call`): any error rolls that whole transaction back, so the two statements of a
+    savepoint are saved. A caller that catches an error and goes on in its transaction (the counter
+    retries a taken number) keeps the default.
 
     Errors and the returned calculation's explanations are in `language` (default the merchant's);
     the receipt stores its explanations in the merchant's language with the codes to render them in any.
 
     The calculation is repeated under the lock, so two tills redeeming from one account at once
     cannot both spend the same points: the second sees the balance the first left.
+
+    The returned receipt carries `balance` (loyalty.selectors.Balance): the customer's recorded balance
+    right after the commit, as `balance_get` would read it (None without a customer).
 
     Raises:
         ValidationError: a bad receipt number.
@@ -95,7 +106,7 @@ def receipt_commit(
         raise ValidationError({"number": [_("Send the POS receipt number, up to 64 characters.")]})
     now = now or timezone.now()
     try:
-        with transaction.atomic():
+        with transaction.atomic(savepoint=savepoint):
             return _receipt_write(merchant=merchant, store=store, customer=customer, draft=draft, number=number, cashier=cashier, now=now,
                                   language=language)
     except IntegrityError as exc:
@@ -112,17 +123,39 @@ def _entry_text(code: str, merchant: Merchant, **params) -> dict:
 
 
 def _receipt_write(*, merchant, store, customer, draft, number, cashier, now, language=None) -> tuple[Receipt, Calculation]:
+    with balance_journal() as journal:
+        receipt, calc, live, debt = _receipt_write_journaled(merchant=merchant, store=store, customer=customer, draft=draft, number=number,
+                                                            cashier=cashier, now=now, language=language)
+    receipt.balance = None
+    if customer is not None:
+        # The new balance from what the commit knows (the lots read under the lock and every ledger
+        # write since), not re-read; a write the journal cannot follow falls back to the read.
+        change = journal.of(customer.pk)
+        if change["unknown"]:
+            receipt.balance = balance_get(merchant=merchant, customer=customer)
+        else:
+            debt_after = debt + change["debt"]
+            receipt.balance = Balance(available=live.active - debt + change["available"], pending=live.pending + change["pending"],
+                                      debt=debt_after)
+    return receipt, calc
+
+
+def _receipt_write_journaled(*, merchant, store, customer, draft, number, cashier, now, language=None):
     account = None
     lots = None
+    live = None
+    debt = 0
     if customer is not None:
         account = account_lock(customer=customer)
-        lots = spendable_lots_read(customer=customer, now=now)
+        debt = account.debt
+        live = live_lots_read(customer=customer, now=now)
+        lots = live.spendable
     # A number already used in this store is caught by the unique constraint (receipt_commit turns
     # it into 409 receipt_exists): no read before the insert, and no race between two tills.
     program = merchant.program
     ctx = checkout_context_build(merchant=merchant, program=program, customer=customer, account=account, now=now,
                                  spendable=sum(lot.remaining for lot in lots) if lots is not None else None, language=language)
-    checkout_extras_load(ctx, merchant=merchant, customer=customer, draft=draft, store=store, for_commit=True)
+    checkout_extras_load(ctx, merchant=merchant, customer=customer, draft=draft, store=store, for_commit=True, account=account)
     calc = calculate(draft, ctx)
     receipt = Receipt.objects.create(
         merchant=merchant,
@@ -180,7 +213,7 @@ def _receipt_write(*, merchant, store, customer, draft, number, cashier, now, la
     # Other apps' writers (usage counters, codes and gifts closed, offers granted) in this transaction:
     # if one raises, nothing of the receipt is written.
     after_commit_run(CommitRecord(merchant=merchant, customer=customer, receipt=receipt, calculation=calc, context=ctx))
-    return receipt, calc
+    return receipt, calc, live, debt
 
 
 def _share(total, returned_before: Decimal, returned_now: Decimal, quantity: Decimal, *, whole: bool, currency: str = ""):
