@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import connection, transaction
-from django.db.models import F, Q, Sum
+from django.db.models import Exists, F, OuterRef, Q, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -21,14 +22,20 @@ from django.utils.translation import gettext_noop
 from accounts.errors import ApplicationError, ValidationError
 from accounts.models import Customer, User
 from accounts.services import audit_record
-from loyalty.models import EntryKind, Entry, Lot, PointsAccount, Receipt, Refund
+from loyalty.models import EntryKind, Entry, Lot, PointsAccount, Receipt, Refund, Tier
 from loyalty.checkout import points_available_message
 from loyalty.texts import message, message_render
 
 
 def account_lock(*, customer: Customer) -> PointsAccount:
-    """Lock and return the customer's points account (with its tiers), creating it on first use."""
-    locked = PointsAccount.objects.select_for_update(of=("self",)).select_related("tier", "override_tier")
+    """Lock and return the customer's points account (with its tiers), creating it on first use.
+
+    `account.higher_tiers` says whether the merchant has a tier ranked above the recorded one (read in
+    the same statement): a commit checks for an upgrade only when there is one to reach.
+    """
+    higher = Tier.objects.filter(merchant_id=OuterRef("merchant_id"), rank__gt=Coalesce(OuterRef("tier__rank"), Value(-1)))
+    locked = (PointsAccount.objects.select_for_update(of=("self",)).select_related("tier", "override_tier")
+              .annotate(higher_tiers=Exists(higher)))
     account = locked.filter(customer=customer).first()
     if account is None:
         PointsAccount.objects.get_or_create(customer=customer, defaults={"merchant_id": customer.merchant_id})

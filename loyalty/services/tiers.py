@@ -446,6 +446,8 @@ def _enqueue_emails(message_ids: list[int]) -> None:
 
 def tier_upgrade_after_commit(*, customer: Customer, account: PointsAccount, now: datetime) -> TierChange | None:
     """Record an upgrade the just-written receipt earned. The caller holds the account lock."""
+    if getattr(account, "higher_tiers", True) is False:
+        return None  # account_lock found no tier above the recorded one: nothing to reach, nothing to read
     tiers = list(Tier.objects.filter(merchant_id=customer.merchant_id).order_by("rank"))
     current_rank = next((tier.rank for tier in tiers if tier.pk == account.tier_id), -1)
     if not any(tier.rank > current_rank for tier in tiers):
