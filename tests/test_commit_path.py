@@ -130,3 +130,22 @@ def test_a_commit_without_a_store_goes_to_main_and_a_store_bound_key_to_its_own(
     body = commit_body(customer, redeem=0)
     assert client_for(merchant, store=north).post("/api/v1/receipts", body, format="json").status_code == 201
     assert Receipt.objects.get(number=body["number"]).store.code == "north"
+
+
+def test_entries_gathered_by_the_ledger_are_written_together(merchant):
+    from loyalty.models import Entry
+    from loyalty.services.ledger import account_lock, entries_write, points_credit, points_debit
+
+    customer = customer_create(merchant)
+    now = timezone.now()
+    before = Entry.objects.filter(customer=customer).count()
+    entries = []
+    account = account_lock(customer=customer)
+    points_debit(customer=customer, points=5, kind="redemption", now=now, entries=entries)
+    points_credit(customer=customer, account=account, kind="accrual", points=3, at=now, ttl_days=None, entries=entries)
+    assert Entry.objects.filter(customer=customer).count() == before and len(entries) == 2
+    with CaptureQueriesContext(connection) as captured:
+        written = entries_write(entries)
+    assert len(captured.captured_queries) == 1 and all(entry.pk for entry in written)
+    assert sorted(Entry.objects.filter(customer=customer).values_list("points", flat=True))[:1] == [-5]
+    assert balance_get(merchant=merchant, customer=customer).available == 300 - 5 + 3

@@ -195,8 +195,12 @@ def points_credit(
     receipt: Receipt | None = None,
     refund: Refund | None = None,
     staff: User | None = None,
+    entries: list[Entry] | None = None,
 ) -> Entry:
     """Credit a lot of `points` and write its entry. The caller holds the account lock.
+
+    With `entries` (a list the caller flushes with `entries_write` before it returns), the entry is
+    appended there unsaved, so one commit writes all its entries in one INSERT.
 
     Points credited while the customer owes refund debt repay it first (unless pending: those
     repay it when the activation job makes them active). `text` (loyalty.texts.message) is what the
@@ -228,7 +232,7 @@ def points_credit(
         _journal(customer.pk, debt=-repay)
     lot.save(force_insert=True)
     _journal(customer.pk, available=0 if pending else points, pending=points if pending else 0)
-    return Entry.objects.create(
+    entry = Entry(
         merchant_id=customer.merchant_id,
         customer=customer,
         kind=kind,
@@ -241,6 +245,24 @@ def points_credit(
         staff=staff,
         expires_at=expires_at,
     )
+    return _entry_add(entry, entries)
+
+
+def _entry_add(entry: Entry, entries: list[Entry] | None) -> Entry:
+    if entries is None:
+        entry.save(force_insert=True)
+    else:
+        entries.append(entry)
+    return entry
+
+
+def entries_write(entries: list[Entry]) -> list[Entry]:
+    """Write the entries gathered by points_credit/points_debit(entries=...) in one INSERT."""
+    if not entries:
+        return []
+    written = Entry.objects.bulk_create(entries)
+    entries.clear()
+    return written
 
 
 def points_debit(
@@ -255,9 +277,10 @@ def points_debit(
     receipt: Receipt | None = None,
     staff: User | None = None,
     lots: list[Lot] | None = None,
+    entries: list[Entry] | None = None,
 ) -> Entry:
     """Spend `points` from the lots that expire first. The caller holds the account lock and may
-    pass the spendable lots it has already read (`spendable_lots_read`).
+    pass the spendable lots it has already read (`spendable_lots_read`). `entries`: see points_credit.
 
     Raises:
         ApplicationError: insufficient_points when the spendable lots hold fewer points.
@@ -270,7 +293,7 @@ def points_debit(
             points_available_message(balance=available, asked=points),
         )
     _journal(customer.pk, available=-points)
-    return Entry.objects.create(
+    entry = Entry(
         merchant_id=customer.merchant_id,
         customer=customer,
         kind=kind,
@@ -280,6 +303,7 @@ def points_debit(
         receipt=receipt,
         staff=staff,
     )
+    return _entry_add(entry, entries)
 
 
 def points_take_back(*, customer: Customer, account: PointsAccount, points: int, own_lot: Lot | None, now: datetime) -> int:

@@ -17,8 +17,8 @@ from loyalty.drafts import _decimal_field, unknown_keys_check
 from loyalty.models import Entry, EntryKind, Lot, PointsAccount, Program, Receipt, ReceiptLine, Refund, RefundLine
 from loyalty.money import money_quantize
 from loyalty.selectors import Balance, balance_get
-from loyalty.services.ledger import (account_lock, balance_journal, live_lots_read, points_credit, points_debit, points_take_back,
-                                     spendable_points)
+from loyalty.services.ledger import (account_lock, balance_journal, entries_write, live_lots_read, points_credit, points_debit,
+                                     points_take_back, spendable_points)
 from loyalty.services.tiers import tier_rules, tier_upgrade_after_commit
 from loyalty.templatetags.ui import quantity_format
 from loyalty.texts import applied_store, message, message_render
@@ -195,18 +195,21 @@ def _receipt_write_journaled(*, merchant, store, customer, draft, number, cashie
         ]
     )
     if customer is not None:
+        entries: list[Entry] = []  # the redemption and accrual entries, written in one INSERT
         if calc.redeemed_points:
             points_debit(
                 customer=customer, points=calc.redeemed_points, kind=EntryKind.REDEMPTION,
                 **_entry_text("entry.redemption", merchant, number=number),
-                now=now, at=draft.purchased_at, receipt=receipt, lots=lots,
+                now=now, at=draft.purchased_at, receipt=receipt, lots=lots, entries=entries,
             )
         if calc.accrued_points:
             points_credit(
                 customer=customer, account=account, kind=EntryKind.ACCRUAL, points=calc.accrued_points,
                 **_entry_text("entry.accrual", merchant, number=number),
                 at=draft.purchased_at, ttl_days=program.points_ttl_days, pending_days=program.pending_days, receipt=receipt,
+                entries=entries,
             )
+        entries_write(entries)
         # The crossing receipt is priced at the old tier; the upgrade applies from the next one.
         # A till whose clock runs a little ahead still counts this receipt.
         tier_upgrade_after_commit(customer=customer, account=account, now=max(now, draft.purchased_at))
