@@ -555,11 +555,14 @@ class Bench:
             call()  # the API key's last_used_at is touched at most once a minute: not counted
             with CaptureQueriesContext(connection) as captured:
                 response = call()
-            statements = [q["sql"] for q in captured.captured_queries]
-            commits = sum(1 for q in statements if q.strip().upper().startswith("COMMIT"))
-            counts[name + suffix] = {"status": response.status_code, "statements": len(statements), "commits": commits,
-                                     "sql": [q[:160] for q in statements]}
-            log(f"  {name}: {len(statements)} SQL statements, {commits} transaction commit(s) (status {response.status_code})")
+            everything = [q["sql"] for q in captured.captured_queries]
+            commits = sum(1 for q in everything if q.strip().upper().startswith("COMMIT"))
+            # Counted: the statements that read or write; BEGIN and COMMIT (transaction control) are listed apart.
+            statements = [q for q in everything if q.strip().upper() not in ("BEGIN", "COMMIT")]
+            counts[name + suffix] = {"status": response.status_code, "statements": len(statements), "with_begin_commit": len(everything),
+                                     "commits": commits, "sql": [q[:160] for q in everything]}
+            log(f"  {name}: {len(statements)} SQL statements (+ {len(everything) - len(statements)} BEGIN/COMMIT), "
+                f"{commits} transaction commit(s) (status {response.status_code})")
             label = f"SQL statements per {name.replace('_', ' ')} call, {promotions} promotions"
             if promotions and name in ("commit", "calculate_20_lines", "commit_20_lines"):
                 base = counts.get(name, {}).get("statements")
