@@ -149,3 +149,16 @@ def test_entries_gathered_by_the_ledger_are_written_together(merchant):
     assert len(captured.captured_queries) == 1 and all(entry.pk for entry in written)
     assert sorted(Entry.objects.filter(customer=customer).values_list("points", flat=True))[:1] == [-5]
     assert balance_get(merchant=merchant, customer=customer).available == 300 - 5 + 3
+
+
+def test_a_customer_read_at_the_top_tier_does_not_look_for_a_next_one(merchant, pos_client):
+    customer = customer_create(merchant)
+    pos_client.get(f"/api/v1/customers/{customer.pk}")
+    with CaptureQueriesContext(connection) as captured:
+        body = pos_client.get(f"/api/v1/customers/{customer.pk}").json()
+    assert body["tier_progress"]["next"] is None
+    assert not [q for q in captured.captured_queries if q["sql"].startswith('SELECT "loyalty_tier"')]
+    from loyalty.services.tiers import tier_create
+
+    tier_create(merchant=merchant, data={"code": "gold", "name": "Gold", "rank": 2, "entry": {"total_spend": "1000.00"}})
+    assert pos_client.get(f"/api/v1/customers/{customer.pk}").json()["tier_progress"]["next"]["code"] == "gold"
