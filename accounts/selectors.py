@@ -1,7 +1,7 @@
 """Reads for merchants, staff, customers and keys; every one is scoped by merchant."""
 import uuid
 
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from accounts.models import ApiKey, AuditEvent, Customer, Membership, Merchant, Store
 from accounts.phones import phone_normalize
@@ -67,14 +67,15 @@ def api_key_list(*, merchant: Merchant) -> QuerySet[ApiKey]:
     return ApiKey.objects.filter(merchant=merchant).select_related("store", "created_by").order_by("-created_at")
 
 
-def api_key_active_by_hash(*, key_hash: str, related: tuple[str, ...] = ()) -> ApiKey | None:
+def api_key_active_by_hash(*, key_hash: str, related: tuple[str, ...] = (), main_store: bool = False) -> ApiKey | None:
     """The unrevoked key with this hash, with its merchant and store (and `related`, for callers
-    that need more of the merchant in the same query)."""
-    return (
-        ApiKey.objects.filter(key_hash=key_hash, revoked_at__isnull=True)
-        .select_related("merchant", "store", *related)
-        .first()
-    )
+    that need more of the merchant in the same query). With `main_store`, the id of the merchant's
+    store `main` comes along as `key.main_store_id` (None without one): one statement for a till's
+    key, merchant, program and default store."""
+    keys = ApiKey.objects.filter(key_hash=key_hash, revoked_at__isnull=True).select_related("merchant", "store", *related)
+    if main_store:
+        keys = keys.annotate(main_store_id=Subquery(Store.objects.filter(merchant_id=OuterRef("merchant_id"), code="main").values("pk")[:1]))
+    return keys.first()
 
 
 def staff_list(*, merchant: Merchant) -> QuerySet[Membership]:

@@ -41,7 +41,7 @@ from loyalty.checkout import (
 
 if TYPE_CHECKING:  # pragma: no cover
     from accounts.models import Customer, Merchant, Store
-    from loyalty.models import Receipt, Refund
+    from loyalty.models import PointsAccount, Receipt, Refund
 
 # after_tier:        after step_tier, before the discount total (discounts, accrual-rate changes, block flags)
 # before_redemption: after the discount total, before step_redemption
@@ -65,6 +65,10 @@ class LoadRequest:
     draft: Draft
     store: Store | None
     for_commit: bool  # True inside receipt_commit's transaction (the loader may lock rows)
+    # The customer's points account with its tiers (`account.effective_tier`) as the caller already read
+    # it (locked, at commit), so a loader need not read it again; None without a customer or when the
+    # caller did not read it (then read it yourself).
+    account: PointsAccount | None = None
 
 
 @dataclass(frozen=True)
@@ -152,13 +156,13 @@ def pipeline_steps() -> list[Step]:
     return steps
 
 
-def checkout_extras_load(ctx: CheckoutContext, *, merchant, customer, draft: Draft, store, for_commit: bool) -> None:
+def checkout_extras_load(ctx: CheckoutContext, *, merchant, customer, draft: Draft, store, for_commit: bool, account=None) -> None:
     """Run each registered loader once and store its result in ctx.extras[name].
     With no loader registered nothing runs (and no query is made)."""
     loaders = [ext for ext in checkout_extensions() if ext.load is not None]
     if not loaders:
         return
-    request = LoadRequest(merchant=merchant, customer=customer, draft=draft, store=store, for_commit=for_commit)
+    request = LoadRequest(merchant=merchant, customer=customer, draft=draft, store=store, for_commit=for_commit, account=account)
     for ext in loaders:
         ctx.extras[ext.name] = ext.load(request)
 

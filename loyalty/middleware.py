@@ -14,6 +14,12 @@ from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from django.contrib.auth.middleware import AuthenticationMiddleware
+from django.contrib.messages.middleware import MessageMiddleware
+from django.contrib.sessions.middleware import SessionMiddleware
+from django.middleware.csrf import CsrfViewMiddleware
+from django_htmx.middleware import HtmxMiddleware
+
 from accounts.inputs import bad_text_message, text_is_bad
 from loyalty.api.errors import error_json
 
@@ -75,3 +81,52 @@ def _bad_request_page(request) -> HttpResponse:
     with translation.override(translation.get_language_from_request(request)):
         html = render_to_string("400.html", request=request)
     return HttpResponse(html, status=400)
+
+
+# --- middleware the POS API does not need ---------------------------------------------------------
+
+API_PREFIX = "/api/v1/"
+
+
+class ScreensOnly:
+    """Mixed into a middleware the screens need and the versioned API does not (sessions, CSRF, the
+    signed-in user, flash messages, htmx): under /api/v1/ the request goes straight on,
+    which saves their work on every POS call. The API authenticates by key, answers JSON and has no
+    session. Each class below is a subclass of the middleware it wraps, so Django's checks still see it."""
+
+    def __call__(self, request):
+        if request.path_info.startswith(API_PREFIX):
+            return self.get_response(request)
+        return super().__call__(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        hook = getattr(super(), "process_view", None)
+        if hook is None or request.path_info.startswith(API_PREFIX):
+            return None
+        return hook(request, view_func, view_args, view_kwargs)
+
+    def process_exception(self, request, exception):
+        hook = getattr(super(), "process_exception", None)
+        if hook is None or request.path_info.startswith(API_PREFIX):
+            return None
+        return hook(request, exception)
+
+
+class Sessions(ScreensOnly, SessionMiddleware):
+    pass
+
+
+class Csrf(ScreensOnly, CsrfViewMiddleware):
+    pass
+
+
+class Authentication(ScreensOnly, AuthenticationMiddleware):
+    pass
+
+
+class Messages(ScreensOnly, MessageMiddleware):
+    pass
+
+
+class Htmx(ScreensOnly, HtmxMiddleware):
+    pass

@@ -7,7 +7,8 @@ from datetime import date
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Max, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, DecimalField, Exists, ExpressionWrapper, F, Max, OuterRef, Prefetch, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
 
 from accounts.models import Customer, Merchant, Store
 from accounts.selectors import uuid_parse
@@ -70,7 +71,10 @@ def customer_summary_get(*, merchant: Merchant, customer: Customer, now) -> Cust
     """Balance, expiry dates, tier and progress for one customer, in as few queries as it takes:
     the account (with its tiers), the lots with points left, the tier list, and the receipts
     aggregate only when the next tier needs it. The read shape of every API customer."""
-    account = PointsAccount.objects.filter(merchant=merchant, customer=customer).select_related("tier", "override_tier").first()
+    # `higher_tiers`: is there a tier above the earned one at all? When not, progress needs no read.
+    higher = Tier.objects.filter(merchant_id=OuterRef("merchant_id"), rank__gt=Coalesce(OuterRef("tier__rank"), Value(-1)))
+    account = (PointsAccount.objects.filter(merchant=merchant, customer=customer).select_related("tier", "override_tier")
+               .annotate(higher_tiers=Exists(higher)).first())
     tier = account.effective_tier if account is not None else None
     # The points are the account holder's (a family member reads the family balance); the tier is their own.
     holder = account_holder_get(customer).customer
@@ -94,7 +98,8 @@ def customer_summary_get(*, merchant: Merchant, customer: Customer, now) -> Cust
         expiring=_expiring_from(expiring_rows, ZoneInfo(merchant.timezone)),
         tier=tier,
         tier_progress=tier_progress_get(merchant=merchant, customer=customer, tier=tier, now=now,
-                                        earned=account.tier if account is not None else None),
+                                        earned=account.tier if account is not None else None,
+                                        higher_tiers=account.higher_tiers if account is not None else True),
     )
 
 
@@ -174,17 +179,21 @@ def customer_metrics(*, merchant: Merchant, customer: Customer, since, now, only
     return metrics
 
 
-def tier_progress_get(*, merchant: Merchant, customer: Customer, tier: Tier | None, now, earned: Tier | None = None) -> dict:
+def tier_progress_get(*, merchant: Merchant, customer: Customer, tier: Tier | None, now, earned: Tier | None = None,
+                      higher_tiers: bool = True) -> dict:
     """The next tier and what is still missing for each of its entry conditions (docs/api.md).
 
     `tier` is the tier in effect and `earned` the recorded one; with a staff override they differ,
     and the next tier is the first above both: a customer is never told how far they are from a
     tier they have already earned. `nearest` names the condition closest to being met, which is
-    what a progress bar shows.
+    what a progress bar shows. `higher_tiers=False` (the caller knows no tier ranks above `earned`)
+    answers without a read.
     """
     from loyalty.services.tiers import MONEY_CONDITIONS, window_start
 
-    rank = max(tier.rank if tier is not None else 0, earned.rank if earned is not None else 0)
+    if not higher_tiers:
+        return {"next": None, "remaining": {}, "nearest": None, "progress": 1.0}
+    rank = max(tier.rank if tier is not None else -1, earned.rank if earned is not None else -1)
     following = Tier.objects.filter(merchant=merchant, rank__gt=rank).order_by("rank").first()
     if following is None:
         return {"next": None, "remaining": {}, "nearest": None, "progress": 1.0}

@@ -72,14 +72,14 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "loyalty.middleware.InputGuardMiddleware",
     "loyalty.api.middleware.ApiErrorMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "loyalty.middleware.Sessions",  # these five skip /api/v1/ (ScreensOnly)
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "loyalty.middleware.Csrf",
+    "loyalty.middleware.Authentication",
+    "loyalty.middleware.Messages",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "django_htmx.middleware.HtmxMiddleware",
+    "loyalty.middleware.Htmx",
     "axes.middleware.AxesMiddleware",
 ]
 

@@ -28,7 +28,9 @@ def promotions_load(request: LoadRequest) -> PromotionsState:
     merchant, customer, draft = request.merchant, request.customer, request.draft
     tier = None
     if customer is not None:
-        found = loyalty_selectors.customer_tier_get(merchant=merchant, customer=customer)
+        # The account the caller read (locked at commit) when given: no second read.
+        found = (request.account.effective_tier if request.account is not None
+                 else loyalty_selectors.customer_tier_get(merchant=merchant, customer=customer))
         tier = found.code if found else None
     gathered = checkout_state_gather(merchant=merchant, customer=customer, purchased_at=draft.purchased_at, codes=draft.promo_codes,
                                      tier=tier, for_commit=request.for_commit)

@@ -63,6 +63,8 @@ class LedgerMachine(RuleBasedStateMachine):
             assert error.code in ("insufficient_points", "redeem_over_cap")
             return
         assert receipt.total == receipt.subtotal - receipt.discount - receipt.redeemed_amount
+        # The balance the commit computed (not re-read) is the one a read finds.
+        assert receipt.balance == balance_get(merchant=self.merchant, customer=self.customer)
         assert sum(line.accrued_points for line in receipt.lines.all()) == receipt.accrued_points
         assert sum(line.redeemed_points for line in receipt.lines.all()) == receipt.redeemed_points
         self.receipts.append(receipt.pk)

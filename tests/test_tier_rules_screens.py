@@ -60,6 +60,16 @@ def test_editor_allows_a_tier_with_conditions_above_the_start(merchant):
     assert Tier.objects.get(merchant=merchant, code="silver").entry == {"total_spend": "5000.00"}
 
 
+def test_editor_accepts_a_start_tier_at_rank_zero_and_refuses_outside_0_to_1000(merchant):
+    response = office(merchant).post("/office/tiers/new/", tier_post(code="bronze", name="Bronze", rank="0"))
+    assert response.status_code == 302
+    assert Tier.objects.get(merchant=merchant, code="bronze").rank == 0
+    for rank in ("-1", "1001"):
+        response = office(merchant).post("/office/tiers/new/", tier_post(code="x", name="X", rank=rank, entry_total_spend="5"))
+        assert response.status_code == 400
+        assert not Tier.objects.filter(merchant=merchant, code="x").exists()
+
+
 def test_tier_list_warns_when_two_tiers_have_no_entry_conditions(merchant):
     # The API may create one (docs/api.md: a new start tier below `base` takes rank 0); the list says what it means.
     Tier.objects.create(merchant=merchant, code="start", name="Newcomer", rank=0, entry={})

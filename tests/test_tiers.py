@@ -215,6 +215,8 @@ def test_api_tier_crud_and_customer_read(admin_client, merchant):
         ({"code": "x", "name": "X", "rank": 1}, "rank"),
         ({"code": "x", "name": "X", "rank": 2, "accrual_percent": "101"}, "accrual_percent"),
         ({"name": "X", "rank": 2}, "code"),
+        ({"code": "x", "name": "X", "rank": -1}, "rank"),
+        ({"code": "x", "name": "X", "rank": 1001}, "rank"),
     ],
 )
 def test_api_tier_bad_input_names_the_field_and_writes_nothing(admin_client, merchant, body, field):
@@ -222,6 +224,28 @@ def test_api_tier_bad_input_names_the_field_and_writes_nothing(admin_client, mer
     assert response.status_code == 400
     assert field in response.json()["fields"]
     assert Tier.objects.filter(merchant=merchant).count() == 1
+
+
+def test_api_rank_zero_puts_a_start_tier_below_base(admin_client, merchant):
+    response = admin_client.post("/api/v1/tiers", {"code": "bronze", "name": "Bronze", "rank": 0}, format="json")
+    assert response.status_code == 201, response.content
+    assert response.json()["rank"] == 0
+    assert [tier.code for tier in Tier.objects.filter(merchant=merchant).order_by("rank")] == ["bronze", "base"]
+    assert admin_client.post("/api/v1/tiers", {"code": "top", "name": "Top", "rank": 1000, "entry": {"total_spend": "1"}},
+                             format="json").status_code == 201
+    assert admin_client.patch("/api/v1/tiers/top", {"rank": 0}, format="json").status_code == 400
+
+
+def test_moving_up_from_a_rank_zero_tier_is_an_upgrade(merchant):
+    tier_create(merchant=merchant, data={"code": "bronze", "name": "Bronze", "rank": 0})
+    Tier.objects.filter(merchant=merchant, code="base").update(entry={"total_spend": "100.00"})
+    customer = customer_create(merchant)
+    account = PointsAccount.objects.get(customer=customer)
+    account.tier = Tier.objects.get(merchant=merchant, code="bronze")
+    account.save(update_fields=["tier"])
+    buy(merchant, customer, "150.00", "R-0")
+    assert tier_code(merchant, customer) == "base"
+    assert TierChange.objects.get(customer=customer).reason == TierChange.Reason.UPGRADE
 
 
 def test_api_last_base_tier_cannot_be_deleted(admin_client, merchant):

@@ -100,7 +100,7 @@ class TierProgressSerializer(serializers.Serializer):
 class TierSerializer(serializers.Serializer):
     code = serializers.CharField(max_length=32, help_text="Letters, digits, - or _; unique per merchant (400 on `code` when taken)")
     name = serializers.CharField(max_length=100)
-    rank = serializers.IntegerField(min_value=1, max_value=1000, help_text="Unique per merchant (400 on `rank` when taken); higher is better")
+    rank = serializers.IntegerField(min_value=0, max_value=1000, help_text="0 to 1000, unique per merchant (400 on `rank` when taken); higher is better; a start tier below `base` takes 0")
     accrual_percent = serializers.CharField(allow_null=True, required=False, help_text="null = the program's base rate")
     max_redeem_percent = serializers.CharField(allow_null=True, required=False, help_text="null = the program's cap")
     discount_percent = serializers.CharField(required=False)

@@ -14,7 +14,7 @@ from accounts.models import ApiScope, Customer, Merchant, Store
 from accounts.selectors import customer_get, customer_lookup, store_get
 from loyalty import selectors, services
 from loyalty.api import serializers as s
-from loyalty.api.auth import HasAdminScope
+from loyalty.api.auth import HasAdminScope, default_store
 from loyalty.services.idempotency import idempotent_call
 from loyalty.drafts import draft_parse
 from loyalty.extensions import customer_fields, customer_read_extras, program_sections
@@ -266,7 +266,7 @@ def resolve_checkout(request, data: dict) -> tuple[Store, Customer | None]:
         if key_store is not None and store.pk != key_store.pk:
             raise ValidationError({"store": ["This API key belongs to another store."]})
     else:
-        store = key_store or store_get(merchant=merchant, code="main")
+        store = default_store(request.auth)
         if store is None:
             raise ValidationError({"store": ["Send a store code; this merchant has no store `main`."]})
     customer = None
@@ -312,10 +312,11 @@ class ReceiptCommitApi(APIView):
             store, customer = resolve_checkout(request, data)
             draft = draft_parse(data, currency=merchant.currency, extra_keys=("number",))
             receipt, calc = services.receipt_commit(
-                merchant=merchant, store=store, customer=customer, draft=draft, number=data.get("number"), now=timezone.now()
+                merchant=merchant, store=store, customer=customer, draft=draft, number=data.get("number"), now=timezone.now(),
+                savepoint=False,  # idempotent_call's transaction ends with this request: an error rolls it all back
             )
             body = {**calculation_payload(calc, explain=draft.explain), "id": str(receipt.pk), "number": receipt.number}
-            body["balance"] = selectors.balance_get(merchant=merchant, customer=customer).as_dict() if customer else None
+            body["balance"] = receipt.balance.as_dict() if customer else None  # computed by the commit, not re-read
             return 201, body
 
         status, body, replayed = idempotent_call(

@@ -51,7 +51,7 @@ class WholeNumber(forms.IntegerField):
 class TierForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100, help_text=_("What customers see: Silver, Gold."))
     code = forms.CharField(label=_("Code"), max_length=32, help_text=_("Letters, digits, - or _; for the API: gold."))
-    rank = forms.IntegerField(label=_("Rank"), help_text=_("Higher ranks are higher tiers."))
+    rank = forms.IntegerField(label=_("Rank"), min_value=0, max_value=1000, help_text=_("Higher ranks are higher tiers."))
     accrual_percent = NumberText(label=_("Points, share of the amount paid"), help_text=_("Empty: the program's rate."))
     max_redeem_percent = NumberText(label=_("Payable with points, share of a receipt"), help_text=_("Empty: the program's cap."))
     discount_percent = NumberText(label=_("Discount, share of every receipt"), help_text=_("Empty or 0: no discount."))

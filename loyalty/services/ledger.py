@@ -8,10 +8,14 @@ from one account are serialised; the set-based jobs lock lots row by row in thei
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import connection, transaction
-from django.db.models import F, Q, Sum
+from django.db.models import Exists, F, OuterRef, Q, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -19,15 +23,21 @@ from django.utils.translation import gettext_noop
 from accounts.errors import ApplicationError, ValidationError
 from accounts.models import Customer, User
 from accounts.services import audit_record
-from loyalty.models import EntryKind, Entry, Lot, PointsAccount, Receipt, Refund
+from loyalty.models import EntryKind, Entry, Lot, PointsAccount, Receipt, Refund, Tier
 from loyalty.checkout import points_available_message
 from loyalty.extensions import account_holder_get
 from loyalty.texts import message, message_render
 
 
 def account_lock(*, customer: Customer) -> PointsAccount:
-    """Lock and return the customer's points account (with its tiers), creating it on first use."""
-    locked = PointsAccount.objects.select_for_update(of=("self",)).select_related("tier", "override_tier")
+    """Lock and return the customer's points account (with its tiers), creating it on first use.
+
+    `account.higher_tiers` says whether the merchant has a tier ranked above the recorded one (read in
+    the same statement): a commit checks for an upgrade only when there is one to reach.
+    """
+    higher = Tier.objects.filter(merchant_id=OuterRef("merchant_id"), rank__gt=Coalesce(OuterRef("tier__rank"), Value(-1)))
+    locked = (PointsAccount.objects.select_for_update(of=("self",)).select_related("tier", "override_tier")
+              .annotate(higher_tiers=Exists(higher)))
     account = locked.filter(customer=customer).first()
     if account is None:
         PointsAccount.objects.get_or_create(customer=customer, defaults={"merchant_id": customer.merchant_id})
@@ -62,6 +72,77 @@ def spendable_points(*, customer: Customer, now: datetime) -> int:
 def spendable_lots_read(*, customer: Customer, now: datetime) -> list[Lot]:
     """The spendable lots, FEFO, as (id, remaining) rows: one read serves the price and the debit."""
     return list(spendable_lots(customer=customer, now=now).only("id", "remaining"))
+
+
+@dataclass
+class LiveLots:
+    """One read of a customer's lots with points left, under the account lock: the spendable ones
+    (FEFO, what a debit takes from) and the sums the recorded balance is made of (`balance_get`:
+    every lot with points left, pending apart)."""
+
+    spendable: list[Lot]
+    active: int
+    pending: int
+
+
+def live_lots_read(*, customer: Customer, now: datetime) -> LiveLots:
+    """Every lot of the customer with points left, in one statement; see LiveLots."""
+    rows = list(
+        Lot.objects.filter(merchant_id=customer.merchant_id, customer=customer, remaining__gt=0)
+        .order_by(F("expires_at").asc(nulls_last=True), "created_at", "id")
+        .only("id", "remaining", "is_pending", "expires_at")
+    )
+    spendable = [lot for lot in rows if not lot.is_pending and (lot.expires_at is None or lot.expires_at > now)]
+    return LiveLots(spendable=spendable, active=sum(lot.remaining for lot in rows if not lot.is_pending),
+                    pending=sum(lot.remaining for lot in rows if lot.is_pending))
+
+
+# --- the balance journal: what the writers below changed, so a commit knows the new balance unread ---
+
+_JOURNAL: ContextVar["BalanceJournal | None"] = ContextVar("ledger_journal", default=None)
+
+
+class BalanceJournal:
+    """Per customer: the change to `available`, `pending` and `debt` made by this module's writers
+    while the journal is open. A writer whose effect is not tracked (a return taking points back)
+    marks the customer `unknown`: the caller then reads the balance instead."""
+
+    def __init__(self):
+        self.changes: dict = {}
+
+    def add(self, customer_id, *, available: int = 0, pending: int = 0, debt: int = 0) -> None:
+        entry = self.changes.setdefault(customer_id, {"available": 0, "pending": 0, "debt": 0, "unknown": False})
+        entry["available"] += available
+        entry["pending"] += pending
+        entry["debt"] += debt
+
+    def unknown(self, customer_id) -> None:
+        self.add(customer_id)
+        self.changes[customer_id]["unknown"] = True
+
+    def of(self, customer_id) -> dict:
+        return self.changes.get(customer_id, {"available": 0, "pending": 0, "debt": 0, "unknown": False})
+
+
+@contextmanager
+def balance_journal():
+    """Open a journal for the writes inside the block (nested blocks share the outer one)."""
+    current = _JOURNAL.get()
+    if current is not None:
+        yield current
+        return
+    journal = BalanceJournal()
+    token = _JOURNAL.set(journal)
+    try:
+        yield journal
+    finally:
+        _JOURNAL.reset(token)
+
+
+def _journal(customer_id, **changes) -> None:
+    journal = _JOURNAL.get()
+    if journal is not None:
+        journal.add(customer_id, **changes)
 
 
 def _consume(lots, points: int) -> int:
@@ -100,6 +181,7 @@ def debt_repay(*, account: PointsAccount) -> int:
         account.debt -= repaid
         account.updated_at = timezone.now()
         account.save(update_fields=["debt", "updated_at"])
+        _journal(account.customer_id, debt=-repaid)
     return repaid
 
 
@@ -126,8 +208,12 @@ def points_credit(
     receipt: Receipt | None = None,
     refund: Refund | None = None,
     staff: User | None = None,
+    entries: list[Entry] | None = None,
 ) -> Entry:
     """Credit a lot of `points` and write its entry. The caller holds the account lock.
+
+    With `entries` (a list the caller flushes with `entries_write` before it returns), the entry is
+    appended there unsaved, so one commit writes all its entries in one INSERT.
 
     Points credited while the customer owes refund debt repay it first (unless pending: those
     repay it when the activation job makes them active). `text` (loyalty.texts.message) is what the
@@ -156,8 +242,10 @@ def points_credit(
         account.debt -= repay
         account.updated_at = timezone.now()
         account.save(update_fields=["debt", "updated_at"])
+        _journal(customer.pk, debt=-repay)
     lot.save(force_insert=True)
-    return Entry.objects.create(
+    _journal(customer.pk, available=0 if pending else points, pending=points if pending else 0)
+    entry = Entry(
         merchant_id=customer.merchant_id,
         customer=customer,
         kind=kind,
@@ -170,6 +258,24 @@ def points_credit(
         staff=staff,
         expires_at=expires_at,
     )
+    return _entry_add(entry, entries)
+
+
+def _entry_add(entry: Entry, entries: list[Entry] | None) -> Entry:
+    if entries is None:
+        entry.save(force_insert=True)
+    else:
+        entries.append(entry)
+    return entry
+
+
+def entries_write(entries: list[Entry]) -> list[Entry]:
+    """Write the entries gathered by points_credit/points_debit(entries=...) in one INSERT."""
+    if not entries:
+        return []
+    written = Entry.objects.bulk_create(entries)
+    entries.clear()
+    return written
 
 
 def points_debit(
@@ -184,9 +290,10 @@ def points_debit(
     receipt: Receipt | None = None,
     staff: User | None = None,
     lots: list[Lot] | None = None,
+    entries: list[Entry] | None = None,
 ) -> Entry:
     """Spend `points` from the lots that expire first. The caller holds the account lock and may
-    pass the spendable lots it has already read (`spendable_lots_read`).
+    pass the spendable lots it has already read (`spendable_lots_read`). `entries`: see points_credit.
 
     Raises:
         ApplicationError: insufficient_points when the spendable lots hold fewer points.
@@ -198,7 +305,8 @@ def points_debit(
             "insufficient_points",
             points_available_message(balance=available, asked=points),
         )
-    return Entry.objects.create(
+    _journal(customer.pk, available=-points)
+    entry = Entry(
         merchant_id=customer.merchant_id,
         customer=customer,
         kind=kind,
@@ -208,6 +316,7 @@ def points_debit(
         receipt=receipt,
         staff=staff,
     )
+    return _entry_add(entry, entries)
 
 
 def points_reverse(*, customer: Customer, account: PointsAccount, points: int, kind: str, own_lot: Lot | None, now: datetime,
@@ -265,6 +374,9 @@ def points_transfer(*, source: Customer, source_account: PointsAccount, target: 
 def points_take_back(*, customer: Customer, account: PointsAccount, points: int, own_lot: Lot | None, now: datetime) -> int:
     """Take back points a return reverses: from the receipt's own lot, then active lots, then
     pending ones; what was already spent becomes debt. Returns the debt created."""
+    journal = _JOURNAL.get()
+    if journal is not None:
+        journal.unknown(customer.pk)
     taken = 0
     mine = Lot.objects.filter(merchant_id=customer.merchant_id, customer=customer, remaining__gt=0)
     if own_lot is not None:

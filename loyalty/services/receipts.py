@@ -16,8 +16,10 @@ from loyalty.extensions import AccountHolder, CommitRecord, account_holder_get, 
 from loyalty.drafts import _decimal_field, unknown_keys_check
 from loyalty.models import Entry, EntryKind, Lot, PointsAccount, Program, Receipt, ReceiptLine, Refund, RefundLine
 from loyalty.money import money_quantize
+from loyalty.selectors import Balance, balance_get
 from loyalty.services import webhooks
-from loyalty.services.ledger import account_lock, points_credit, points_debit, points_take_back, spendable_lots_read, spendable_points
+from loyalty.services.ledger import (account_lock, balance_journal, entries_write, live_lots_read, points_credit, points_debit,
+                                     points_take_back, spendable_points)
 from loyalty.services.tiers import tier_rules, tier_upgrade_after_commit
 from loyalty.templatetags.ui import quantity_format
 from loyalty.texts import applied_store, masked_name, message, message_render
@@ -72,7 +74,7 @@ def receipt_calculate(*, merchant: Merchant, customer: Customer | None, draft: D
             holder_account = PointsAccount.objects.filter(customer=holder.customer).first()
     ctx = checkout_context_build(merchant=merchant, program=program, customer=customer, account=account, now=now, language=language,
                                  holder=holder, holder_account=holder_account)
-    checkout_extras_load(ctx, merchant=merchant, customer=customer, draft=draft, store=store, for_commit=False)
+    checkout_extras_load(ctx, merchant=merchant, customer=customer, draft=draft, store=store, for_commit=False, account=account)
     return calculate(draft, ctx)
 
 
@@ -86,14 +88,23 @@ def receipt_commit(
     cashier: User | None = None,
     now: datetime | None = None,
     language: str | None = None,
+    savepoint: bool = True,
 ) -> tuple[Receipt, Calculation]:
     """Price the draft under the customer's lock and write the receipt, its lines and the ledger.
+
+    `savepoint=False` is for a caller whose own transaction ends with this call (the POS API inside
+    `idempotent_call`): any error rolls that whole transaction back, so the two statements of a
+    savepoint are saved. A caller that catches an error and goes on in its transaction (the counter
+    retries a taken number) keeps the default.
 
     Errors and the returned calculation's explanations are in `language` (default the merchant's);
     the receipt stores its explanations in the merchant's language with the codes to render them in any.
 
     The calculation is repeated under the lock, so two tills redeeming from one account at once
     cannot both spend the same points: the second sees the balance the first left.
+
+    The returned receipt carries `balance` (loyalty.selectors.Balance): the customer's recorded balance
+    right after the commit, as `balance_get` would read it (None without a customer).
 
     Raises:
         ValidationError: a bad receipt number.
@@ -105,7 +116,7 @@ def receipt_commit(
         raise ValidationError({"number": [_("Send the POS receipt number, up to 64 characters.")]})
     now = now or timezone.now()
     try:
-        with transaction.atomic():
+        with transaction.atomic(savepoint=savepoint):
             return _receipt_write(merchant=merchant, store=store, customer=customer, draft=draft, number=number, cashier=cashier, now=now,
                                   language=language)
     except IntegrityError as exc:
@@ -134,8 +145,29 @@ def _entry_text(code: str, merchant: Merchant, **params) -> dict:
 
 
 def _receipt_write(*, merchant, store, customer, draft, number, cashier, now, language=None) -> tuple[Receipt, Calculation]:
+    with balance_journal() as journal:
+        receipt, calc, live, debt, holder_customer = _receipt_write_journaled(merchant=merchant, store=store, customer=customer, draft=draft, number=number,
+                                                            cashier=cashier, now=now, language=language)
+    receipt.balance = None
+    if customer is not None:
+        # The new balance from what the commit knows (the lots read under the lock and every ledger
+        # write since), not re-read; a write the journal cannot follow falls back to the read.
+        # In a shared (family) account the points and their journal are the holder's.
+        change = journal.of(holder_customer.pk)
+        if change["unknown"]:
+            receipt.balance = balance_get(merchant=merchant, customer=customer)
+        else:
+            debt_after = debt + change["debt"]
+            receipt.balance = Balance(available=live.active - debt + change["available"], pending=live.pending + change["pending"],
+                                      debt=debt_after)
+    return receipt, calc
+
+
+def _receipt_write_journaled(*, merchant, store, customer, draft, number, cashier, now, language=None):
     account = holder = holder_account = None
     lots = None
+    live = None
+    debt = 0
     if customer is not None:
         # The customer's own account first (their tier; it serialises their receipts and a change of
         # holder), then the account the points are in when it is another's (a family's): always in
@@ -143,14 +175,16 @@ def _receipt_write(*, merchant, store, customer, draft, number, cashier, now, la
         account = account_lock(customer=customer)
         holder = account_holder_get(customer)
         holder_account = account_lock(customer=holder.customer) if holder.shared_by(customer) else account
-        lots = spendable_lots_read(customer=holder.customer, now=now)
+        debt = holder_account.debt
+        live = live_lots_read(customer=holder.customer, now=now)
+        lots = live.spendable
     # A number already used in this store is caught by the unique constraint (receipt_commit turns
     # it into 409 receipt_exists): no read before the insert, and no race between two tills.
     program = merchant.program
     ctx = checkout_context_build(merchant=merchant, program=program, customer=customer, account=account, now=now,
                                  spendable=sum(lot.remaining for lot in lots) if lots is not None else None, language=language,
                                  holder=holder, holder_account=holder_account)
-    checkout_extras_load(ctx, merchant=merchant, customer=customer, draft=draft, store=store, for_commit=True)
+    checkout_extras_load(ctx, merchant=merchant, customer=customer, draft=draft, store=store, for_commit=True, account=account)
     calc = calculate(draft, ctx)
     receipt = Receipt.objects.create(
         merchant=merchant,
@@ -193,18 +227,21 @@ def _receipt_write(*, merchant, store, customer, draft, number, cashier, now, la
         # In a shared account each entry names the member whose receipt it is.
         shared = holder.shared_by(customer)
         by = {"member": masked_name(customer)} if shared else {}
+        entries: list[Entry] = []  # the redemption and accrual entries, written in one INSERT
         if calc.redeemed_points:
             points_debit(
                 customer=holder.customer, points=calc.redeemed_points, kind=EntryKind.REDEMPTION,
                 **_entry_text("entry.redemption_by" if shared else "entry.redemption", merchant, number=number, **by),
-                now=now, at=draft.purchased_at, receipt=receipt, lots=lots,
+                now=now, at=draft.purchased_at, receipt=receipt, lots=lots, entries=entries,
             )
         if calc.accrued_points:
             points_credit(
                 customer=holder.customer, account=holder_account, kind=EntryKind.ACCRUAL, points=calc.accrued_points,
                 **_entry_text("entry.accrual_by" if shared else "entry.accrual", merchant, number=number, **by),
                 at=draft.purchased_at, ttl_days=program.points_ttl_days, pending_days=program.pending_days, receipt=receipt,
+                entries=entries,
             )
+        entries_write(entries)
         # The crossing receipt is priced at the old tier; the upgrade applies from the next one.
         # A till whose clock runs a little ahead still counts this receipt.
         tier_upgrade_after_commit(customer=customer, account=account, now=max(now, draft.purchased_at))
@@ -212,7 +249,7 @@ def _receipt_write(*, merchant, store, customer, draft, number, cashier, now, la
     # if one raises, nothing of the receipt is written.
     after_commit_run(CommitRecord(merchant=merchant, customer=customer, receipt=receipt, calculation=calc, context=ctx))
     webhooks.event_emit(merchant=merchant, name="receipt.committed", payload=lambda: webhooks.receipt_payload(receipt))
-    return receipt, calc
+    return receipt, calc, live, debt, (holder.customer if holder is not None else None)
 
 
 def _share(total, returned_before: Decimal, returned_now: Decimal, quantity: Decimal, *, whole: bool, currency: str = ""):

@@ -129,8 +129,8 @@ def tier_validate(*, merchant: Merchant, data, tier: Tier | None = None) -> dict
             clean["name"] = name.strip()
     if "rank" in data:
         rank = data["rank"]
-        if isinstance(rank, bool) or not isinstance(rank, int) or rank < 1 or rank > 1000:
-            errors["rank"] = [_("Send a whole number from 1 to 1000.")]
+        if isinstance(rank, bool) or not isinstance(rank, int) or rank < 0 or rank > 1000:
+            errors["rank"] = [_("Send a whole number from 0 to 1000.")]
         elif others.filter(rank=rank).exists():
             errors["rank"] = [_("Another tier has this rank.")]
         else:
@@ -413,7 +413,7 @@ def tier_record_change(*, customer: Customer, account: PointsAccount, to_tier: T
         from_name=from_tier.name if from_tier else "", to_name=to_tier.name if to_tier else "",
         reason=reason, note=note, staff=staff, at=now,
     )
-    upgrade = (to_tier.rank if to_tier else 0) > (from_tier.rank if from_tier else 0)
+    upgrade = (to_tier.rank if to_tier else -1) > (from_tier.rank if from_tier else -1)
     title, body, code, params = _change_message(merchant=customer.merchant, to_name=change.to_name, upgrade=upgrade)
     message = CustomerMessage.objects.create(
         merchant_id=customer.merchant_id, customer=customer, title=title, body=body, code=code, params=params, at=now,
@@ -448,8 +448,10 @@ def _enqueue_emails(message_ids: list[int]) -> None:
 
 def tier_upgrade_after_commit(*, customer: Customer, account: PointsAccount, now: datetime) -> TierChange | None:
     """Record an upgrade the just-written receipt earned. The caller holds the account lock."""
+    if getattr(account, "higher_tiers", True) is False:
+        return None  # account_lock found no tier above the recorded one: nothing to reach, nothing to read
     tiers = list(Tier.objects.filter(merchant_id=customer.merchant_id).order_by("rank"))
-    current_rank = next((tier.rank for tier in tiers if tier.pk == account.tier_id), 0)
+    current_rank = next((tier.rank for tier in tiers if tier.pk == account.tier_id), -1)
     if not any(tier.rank > current_rank for tier in tiers):
         return None  # already at the top: nothing to reach
     target_id = tier_target_of(merchant=customer.merchant, tiers=tiers, now=now, customer_id=customer.pk, upgrades_only=True)

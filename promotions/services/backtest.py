@@ -20,7 +20,7 @@ from accounts.errors import ApplicationError, ValidationError
 from accounts.models import Merchant
 from loyalty.checkout import STEPS, CheckoutContext, Draft, DraftLine, ProgramRules, calculate, step_accrual, step_tier
 from loyalty.money import money_quantize
-from loyalty.models import PointsAccount, Receipt, ReceiptLine
+from loyalty.models import PointsAccount, Receipt, ReceiptLine, Tier
 from loyalty.services.tiers import tier_rules
 from promotions.models import Offer, Promotion
 from promotions.pipeline import NAME, step_promotion_points, step_promotions
@@ -132,8 +132,11 @@ def promotion_backtest(*, promotion_dict: dict, merchant: Merchant, days: int, n
     earlier: dict = {}
     offers: dict = {}
     if customer_ids:
-        for account in PointsAccount.objects.filter(merchant=merchant, customer_id__in=customer_ids).select_related("tier", "override_tier"):
-            tiers[account.customer_id] = account.effective_tier
+        # Plain rows and the merchant's few tiers, not a model (and two tier models) per customer.
+        by_id = {tier.pk: tier for tier in Tier.objects.filter(merchant=merchant)}
+        for customer_id, tier_id, override_id in (PointsAccount.objects.filter(merchant=merchant, customer_id__in=customer_ids)
+                                                  .values_list("customer_id", "tier_id", "override_tier_id").iterator(chunk_size=5000)):
+            tiers[customer_id] = by_id.get(override_id or tier_id)  # the effective tier, as PointsAccount.effective_tier
         # The latest receipt before the window, per customer: its cost starts "previous purchase".
         last_before = dict(Receipt.objects.filter(merchant=merchant, customer_id__in=customer_ids, purchased_at__lt=start)
                            .values("customer_id").annotate(last=Max("purchased_at")).values_list("customer_id", "last"))

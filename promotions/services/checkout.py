@@ -18,14 +18,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, F, Q
+from django.db.models import Case, Count, DecimalField, F, IntegerField, Q, Value, When
 from django.db.models.functions import Greatest, Upper
 from django.utils.translation import gettext as _
 
 from accounts.errors import ApplicationError
 from accounts.models import Customer, Merchant
 from loyalty.models import Receipt
-from promotions.models import Gift, Offer, PromoCode, Promotion, PromotionUse
+from promotions.models import MONEY, Gift, Offer, PromoCode, Promotion, PromotionUse
 from promotions.selectors import stamp_counts
 from promotions.services.promotions import promotion_as_dict, promotions_version
 
@@ -208,6 +208,7 @@ def checkout_commit_record(*, merchant: Merchant, customer: Customer | None, rec
     promotions = {row.code: row for row in Promotion.objects.filter(merchant=merchant, code__in={use.promotion for use in uses}
                                                                     | {grant.promotion for grant in grants})}
     rows = []
+    unguarded = []  # promotions without a total or budget limit: their counters move in one UPDATE below
     for use in uses:
         promotion = promotions[use.promotion]
         limits = promotion.limits or {}
@@ -218,15 +219,28 @@ def checkout_commit_record(*, merchant: Merchant, customer: Customer | None, rec
             guard &= Q(spent_amount__lte=Decimal(limits["budget_amount"]) - use.amount)
         if limits.get("budget_points") is not None:
             guard &= Q(spent_points__lte=limits["budget_points"] - use.points)
-        updated = Promotion.objects.filter(guard).update(uses=F("uses") + 1, spent_amount=F("spent_amount") + use.amount,
-                                                         spent_points=F("spent_points") + use.points)
-        if not updated:
-            raise ApplicationError("promotion_limit_reached", _("A limit of this promotion was reached by another sale; price the receipt again."))
+        if not any(limits.get(name) is not None for name in ("total_uses", "budget_amount", "budget_points")):
+            unguarded.append((promotion.pk, use))
+        else:
+            updated = Promotion.objects.filter(guard).update(uses=F("uses") + 1, spent_amount=F("spent_amount") + use.amount,
+                                                             spent_points=F("spent_points") + use.points)
+            if not updated:
+                raise ApplicationError("promotion_limit_reached", _("A limit of this promotion was reached by another sale; price the receipt again."))
         code_pk = _codes_close(merchant=merchant, customer=customer, receipt=receipt, codes=use.codes, now=now)
         if use.offer and customer is not None:
             _offer_use(merchant=merchant, customer=customer, promotion=promotion, now=now)
         rows.append(PromotionUse(merchant=merchant, promotion=promotion, customer=customer, receipt=receipt, code_id=code_pk,
                                  amount=use.amount, points=use.points, at=now))
+    if unguarded:
+        # One statement whatever the number of promotions the receipt used (pk order, as the loader locks).
+        unguarded.sort(key=lambda item: item[0])
+        Promotion.objects.filter(pk__in=[pk for pk, _use in unguarded]).update(
+            uses=F("uses") + 1,
+            spent_amount=F("spent_amount") + Case(*[When(pk=pk, then=Value(use.amount)) for pk, use in unguarded],
+                                                  default=Value(Decimal("0")), output_field=DecimalField(**MONEY)),
+            spent_points=F("spent_points") + Case(*[When(pk=pk, then=Value(use.points)) for pk, use in unguarded],
+                                                  default=Value(0), output_field=IntegerField()),
+        )
     PromotionUse.objects.bulk_create(rows)
     for gift_id in gifts:
         closed = Gift.objects.filter(merchant=merchant, customer=customer, pk=gift_id, status=Gift.Status.OPEN).update(
