@@ -7,6 +7,7 @@ from accounts.views import favicon, home
 urlpatterns = [
     path("api/v1/", include("loyalty.api.urls")),
     path("api/v1/", include("promotions.api.urls")),
+    path("api/v1/", include("campaigns.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -1,0 +1,76 @@
+"""Every read of the campaigns app. Each selector takes `merchant` first and filters by it first.
+
+Public for other parts of the app (mailings, triggers, draws): `segment_customers` and
+`segment_rules_customers` give a segment's members as one lazy QuerySet of accounts.Customer.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from accounts.models import Customer, Merchant
+from campaigns.models import Segment
+from campaigns.rules import rules_clean, rules_q
+
+
+def segment_rules_customers(*, merchant: Merchant, rules, now: datetime | None = None) -> QuerySet[Customer]:
+    """The merchant's customers the rules pick, as of `now`: one SQL query when evaluated.
+
+    Raises:
+        ValidationError: bad rules, keyed by the path of the bad part (`rules.all[1].any[0].op`).
+    """
+    clean = rules_clean(rules)
+    return Customer.objects.filter(merchant=merchant).filter(rules_q(clean, merchant=merchant, now=now or timezone.now()))
+
+
+def segment_customers(*, merchant: Merchant, segment: Segment, now: datetime | None = None) -> QuerySet[Customer]:
+    """The segment's members now (or as of `now`); another merchant's segment picks nobody."""
+    if segment.merchant_id != merchant.pk:
+        return Customer.objects.none()
+    return segment_rules_customers(merchant=merchant, rules=segment.rules, now=now)
+
+
+def segment_count(*, merchant: Merchant, segment: Segment, now: datetime | None = None) -> int:
+    return segment_customers(merchant=merchant, segment=segment, now=now).count()
+
+
+def segment_list(*, merchant: Merchant) -> QuerySet[Segment]:
+    return Segment.objects.filter(merchant=merchant).order_by("name", "code")
+
+
+def segment_get(*, merchant: Merchant, code) -> Segment | None:
+    if not isinstance(code, str) or not code or len(code) > 64:
+        return None
+    return Segment.objects.filter(merchant=merchant, code=code).first()
+
+
+def segment_codes_known(*, merchant: Merchant, codes) -> set[str]:
+    """Which of `codes` name a segment of the merchant."""
+    return set(Segment.objects.filter(merchant=merchant, code__in=list(codes)).values_list("code", flat=True))
+
+
+def segment_members_of(*, merchant: Merchant, customer: Customer, codes, now: datetime | None = None) -> set[str]:
+    """Which of the segments named by `codes` hold this one customer: ONE query, each segment's rules
+    evaluated for that customer only (an EXISTS per segment), never a whole segment."""
+    from django.db.models import Exists, OuterRef
+
+    segments = list(Segment.objects.filter(merchant=merchant, code__in=list(codes)))
+    if not segments:
+        return set()
+    now = now or timezone.now()
+    checks = {}
+    for index, segment in enumerate(segments):
+        try:
+            clean = rules_clean(segment.rules)
+        except Exception:  # a stored segment is checked when saved; an unreadable one holds nobody
+            continue
+        members = Customer.objects.filter(merchant=merchant, pk=OuterRef("pk")).filter(rules_q(clean, merchant=merchant, now=now))
+        checks[f"s{index}"] = Exists(members)
+    if not checks:
+        return set()
+    row = Customer.objects.filter(merchant=merchant, pk=customer.pk).annotate(**checks).values(*checks).first()
+    if row is None:
+        return set()
+    return {segments[int(key[1:])].code for key, held in row.items() if held}

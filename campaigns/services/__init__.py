@@ -1,0 +1,4 @@
+"""Every write of the campaigns app."""
+from campaigns.services.segments import segment_as_dict, segment_create, segment_delete, segment_update
+
+__all__ = ["segment_as_dict", "segment_create", "segment_delete", "segment_update"]
