@@ -50,3 +50,15 @@ class PaginatedSegmentMemberSerializer(serializers.Serializer):
     next = serializers.URLField(allow_null=True)
     previous = serializers.URLField(allow_null=True)
     results = SegmentMemberSerializer(many=True)
+
+
+class SegmentBonusInputSerializer(serializers.Serializer):
+    points = serializers.IntegerField(min_value=1, max_value=1_000_000, help_text="Points each member gets")
+    ttl_days = serializers.IntegerField(min_value=1, max_value=3650, required=False, allow_null=True,
+                                        help_text="Days the points last; null or absent = they never expire")
+    reason = serializers.CharField(max_length=200, help_text="Why; customers read it in their history")
+
+
+class SegmentBonusSerializer(serializers.Serializer):
+    customers = serializers.IntegerField(help_text="Members credited")
+    points = serializers.IntegerField(help_text="Points credited in all")

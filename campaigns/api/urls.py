@@ -8,4 +8,5 @@ urlpatterns = [
     path("segments/preview", views.SegmentPreviewApi.as_view(), name="api-segment-preview"),
     path("segments/<str:code>", views.SegmentDetailApi.as_view(), name="api-segment-detail"),
     path("segments/<str:code>/customers", views.SegmentCustomersApi.as_view(), name="api-segment-customers"),
+    path("segments/<str:code>/bonus", views.SegmentBonusApi.as_view(), name="api-segment-bonus"),
 ]

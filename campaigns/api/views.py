@@ -15,7 +15,8 @@ from campaigns import selectors, services
 from campaigns.api import serializers as s
 from loyalty.api.auth import HasAdminScope
 from loyalty.api.serializers import ErrorSerializer
-from loyalty.api.views import data_object, merchant_of
+from loyalty.api.views import IDEMPOTENCY_HEADER, data_object, merchant_of, replay_aware
+from loyalty.services.idempotency import idempotent_call
 
 READ_ERRORS = {404: ErrorSerializer}
 ERRORS = {404: ErrorSerializer, 409: ErrorSerializer, 422: ErrorSerializer}
@@ -161,3 +162,26 @@ class SegmentCustomersApi(APIView):
         paginator = MemberPagination()
         page = paginator.paginate_queryset(members, request, view=self)
         return paginator.get_paginated_response([member_payload(customer, zone=zone) for customer in page])
+
+
+class SegmentBonusApi(APIView):
+    permission_classes = [HasAdminScope]
+
+    @extend_schema(
+        parameters=[SEGMENT_CODE, IDEMPOTENCY_HEADER], request=s.SegmentBonusInputSerializer, responses={201: s.SegmentBonusSerializer, **ERRORS},
+        description="Credits every member once, set-based, entry kind `bonus` with the reason. Replaying the Idempotency-Key credits nothing more.",
+        examples=[OpenApiExample("Snowboarder's day", value={"points": 100, "ttl_days": 7, "reason": "Snowboarder's day"}, request_only=True),
+                  OpenApiExample("Credited", value={"customers": 1234, "points": 123400}, response_only=True, status_codes=["201"])],
+    )
+    def post(self, request, code):
+        merchant = merchant_of(request)
+        segment = segment_or_404(request, code)
+        data = data_object(request)
+
+        def run():
+            bonus = services.segment_bonus_give(segment=segment, data=data)
+            return 201, {"customers": bonus.customers, "points": bonus.customers * bonus.points}
+
+        status, body, replayed = idempotent_call(merchant=merchant, key=request.headers.get("Idempotency-Key"),
+                                                 endpoint=f"segments.bonus:{segment.code}", data=data, run=run)
+        return replay_aware(Response(body, status=status), replayed)
