@@ -22,7 +22,30 @@ def register_segments() -> None:
     segment_resolver_register(SegmentResolver(known=selectors.segment_codes_known, holding=selectors.segment_members_of))
 
 
+def register_engagement() -> None:
+    """Badges after each purchase and in the customer read; the draw and badge jobs' schedules."""
+    from django.db.models.signals import post_migrate
+
+    from campaigns import checkout
+    from loyalty.extensions import CheckoutExtension, checkout_register, customer_read_register
+
+    checkout_register(CheckoutExtension(name=checkout.NAME, after_commit=checkout.campaigns_after_commit, order=200))
+    customer_read_register(checkout.NAME, checkout.customer_read)
+    post_migrate.connect(schedules_ensure, sender=CampaignsConfig, dispatch_uid="campaigns_schedules")
+
+
+def schedules_ensure(sender, using="default", **kwargs):
+    """The app's recurring django-q2 schedules (campaigns.jobs.SCHEDULES), kept present after a flush too."""
+    from django_q.models import Schedule
+
+    from campaigns.jobs import SCHEDULES
+
+    for name, func, kind in SCHEDULES:
+        Schedule.objects.using(using).update_or_create(name=name, defaults={"func": func, "schedule_type": kind, "repeats": -1})
+
+
 # Each part of the app appends its registration here (menus, customer read, portal sections, checkout hooks).
 REGISTER = [
     register_segments,
+    register_engagement,
 ]

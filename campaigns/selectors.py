@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import Customer, Merchant
-from campaigns.models import Segment
+from campaigns.models import Badge, Draw, DrawParticipant, Segment
 from campaigns.rules import rules_clean, rules_q
 
 
@@ -74,3 +74,21 @@ def segment_members_of(*, merchant: Merchant, customer: Customer, codes, now: da
     if row is None:
         return set()
     return {segments[int(key[1:])].code for key, held in row.items() if held}
+
+
+def draw_list(*, merchant: Merchant) -> QuerySet[Draw]:
+    return Draw.objects.filter(merchant=merchant).select_related("merchant").order_by("-draw_at", "-pk")
+
+
+def draw_get(*, merchant: Merchant, code) -> Draw | None:
+    if not isinstance(code, str) or not code or len(code) > 64:
+        return None
+    return Draw.objects.filter(merchant=merchant, code=code).select_related("merchant").first()
+
+
+def draw_participant_ids(*, draw: Draw) -> QuerySet:
+    return DrawParticipant.objects.filter(draw=draw).order_by("pk").values_list("customer_id", flat=True)
+
+
+def badge_list(*, merchant: Merchant) -> QuerySet[Badge]:
+    return Badge.objects.filter(merchant=merchant).order_by("created_at", "pk")

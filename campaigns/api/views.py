@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 from accounts.errors import NotFound, ValidationError
 from campaigns import selectors, services
 from campaigns.api import serializers as s
+from campaigns.services import badges as badge_services
 from loyalty.api.auth import HasAdminScope
 from loyalty.api.serializers import ErrorSerializer
 from loyalty.api.views import IDEMPOTENCY_HEADER, data_object, merchant_of, replay_aware
@@ -185,3 +186,103 @@ class SegmentBonusApi(APIView):
         status, body, replayed = idempotent_call(merchant=merchant, key=request.headers.get("Idempotency-Key"),
                                                  endpoint=f"segments.bonus:{segment.code}", data=data, run=run)
         return replay_aware(Response(body, status=status), replayed)
+
+
+DRAW_CODE = OpenApiParameter("code", {"type": "string", "minLength": 1, "maxLength": 64, "pattern": r"^[A-Za-z0-9_-]+$"},
+                             OpenApiParameter.PATH, description="The draw's code")
+DRAW_EXAMPLE = {"code": "winter", "name": "Winter prize draw", "segment": "sleepers", "winners": 3,
+                "prize": {"points": 1000, "ttl_days": 30}, "draw_at": "2026-12-31T12:00:00+03:00",
+                "commitment": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", "status": "scheduled",
+                "seed": None, "participants": None, "winner_ids": [], "run_at": None}
+
+
+def draw_or_404(request, code: str):
+    draw = selectors.draw_get(merchant=merchant_of(request), code=code)
+    if draw is None:
+        raise NotFound("No draw with this code.", code="draw_not_found")
+    return draw
+
+
+class DrawListCreateApi(APIView):
+    permission_classes = [HasAdminScope]
+
+    @extend_schema(responses={200: s.DrawSerializer(many=True)}, examples=[OpenApiExample("Draws", value=DRAW_EXAMPLE, response_only=True)])
+    def get(self, request):
+        return Response([services.draw_as_dict(draw) for draw in selectors.draw_list(merchant=merchant_of(request))])
+
+    @extend_schema(request=s.DrawInputSerializer, responses={201: s.DrawSerializer, **ERRORS},
+                   examples=[OpenApiExample("Three winners", request_only=True, value={
+                       "code": "winter", "name": "Winter prize draw", "segment": "sleepers", "winners": 3,
+                       "prize": {"points": 1000, "ttl_days": 30}, "draw_at": "2026-12-31T12:00:00+03:00"}),
+                       OpenApiExample("Created", response_only=True, status_codes=["201"], value=DRAW_EXAMPLE)])
+    def post(self, request):
+        draw = services.draw_create(merchant=merchant_of(request), data=data_object(request))
+        return Response(services.draw_as_dict(draw), status=201)
+
+
+class DrawDetailApi(APIView):
+    permission_classes = [HasAdminScope]
+
+    @extend_schema(parameters=[DRAW_CODE], responses={200: s.DrawSerializer, **READ_ERRORS},
+                   examples=[OpenApiExample("Draw", value=DRAW_EXAMPLE, response_only=True)])
+    def get(self, request, code):
+        return Response(services.draw_as_dict(draw_or_404(request, code)))
+
+
+class DrawRunApi(APIView):
+    permission_classes = [HasAdminScope]
+
+    @extend_schema(parameters=[DRAW_CODE], request=None, responses={200: s.DrawResultSerializer, **ERRORS},
+                   description="Runs the draw now (or returns its result when it has run): participants are the segment's members "
+                               "at this moment, ranked by SHA-256 of seed + \":\" + customer id, ascending.",
+                   examples=[OpenApiExample("Result", response_only=True, value={
+                       "seed": "3b1f…", "participants": 1234, "winners": ["5f0c6f9e-2f7a-4d8e-9d1c-0c8b7a6e5d4c"]})])
+    def post(self, request, code):
+        draw = services.draw_run(draw=draw_or_404(request, code))
+        return Response(services.draw_result(draw))
+
+
+class DrawParticipantsApi(APIView):
+    permission_classes = [HasAdminScope]
+    content_negotiation_class = JsonOnlyNegotiation
+
+    @extend_schema(parameters=[DRAW_CODE], responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="customer_id, rank"),
+                                                     **READ_ERRORS},
+                   description="The frozen participants of a draw that has run, with each one's rank key, as CSV (404 before it runs).")
+    def get(self, request, code):
+        draw = draw_or_404(request, code)
+        if draw.status != "done":
+            raise NotFound("The draw has not run yet.", code="draw_not_run")
+        writer = csv.writer(_Echo())
+        ids = selectors.draw_participant_ids(draw=draw)
+
+        def rows():
+            yield writer.writerow(["customer_id", "rank"])
+            for customer_id in ids.iterator(chunk_size=5000):
+                yield writer.writerow([str(customer_id), services.draw_rank(draw.seed, str(customer_id))])
+
+        response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="draw-{draw.code}.csv"'
+        return response
+
+
+BADGE_EXAMPLE = {"code": "regular", "name": "Regular", "rule": "purchases", "n": 10, "points": 200, "active": True}
+
+
+class BadgeListCreateApi(APIView):
+    permission_classes = [HasAdminScope]
+
+    @extend_schema(responses={200: s.BadgeSerializer(many=True)}, examples=[OpenApiExample("Badges", value=BADGE_EXAMPLE, response_only=True)])
+    def get(self, request):
+        return Response([badge_services.badge_as_dict(badge) for badge in selectors.badge_list(merchant=merchant_of(request))])
+
+    @extend_schema(request=s.BadgeSerializer, responses={201: s.BadgeSerializer, **ERRORS},
+                   description="Customers who already meet the rule earn it at once (and its points, once).",
+                   examples=[OpenApiExample("Ten purchases", value={"code": "regular", "name": "Regular", "rule": "purchases", "n": 10,
+                                                                     "points": 200}, request_only=True),
+                             OpenApiExample("Created", value=BADGE_EXAMPLE, response_only=True, status_codes=["201"])])
+    def post(self, request):
+        merchant = merchant_of(request)
+        badge = badge_services.badge_create(merchant=merchant, data=data_object(request))
+        badge_services.badges_award(merchant=merchant)
+        return Response(badge_services.badge_as_dict(badge), status=201)
