@@ -44,8 +44,24 @@ def schedules_ensure(sender, using="default", **kwargs):
         Schedule.objects.using(using).update_or_create(name=name, defaults={"func": func, "schedule_type": kind, "repeats": -1})
 
 
+def register_screens() -> None:
+    """Back-office menu entries (owners and marketers) and the portal's club section."""
+    from django.utils.translation import gettext_lazy as _
+
+    from accounts.models import Role
+    from campaigns.portal import sections
+    from loyalty.extensions import MenuEntry, office_menu_register
+
+    office_menu_register(MenuEntry("segments", _("Segments"), "campaigns_office:segments", roles=(Role.OWNER, Role.MARKETER), order=56,
+                                   prefix="/office/campaigns/segments/"))
+    office_menu_register(MenuEntry("engagement", _("Engagement"), "campaigns_office:draws", roles=(Role.OWNER, Role.MARKETER), order=58,
+                                   prefix="/office/campaigns/engagement/"))
+    sections.register()
+
+
 # Each part of the app appends its registration here (menus, customer read, portal sections, checkout hooks).
 REGISTER = [
     register_segments,
     register_engagement,
+    register_screens,
 ]

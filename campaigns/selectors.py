@@ -92,3 +92,59 @@ def draw_participant_ids(*, draw: Draw) -> QuerySet:
 
 def badge_list(*, merchant: Merchant) -> QuerySet[Badge]:
     return Badge.objects.filter(merchant=merchant).order_by("created_at", "pk")
+
+
+def bonus_list(*, merchant: Merchant, segment: Segment | None = None) -> QuerySet:
+    from campaigns.models import SegmentBonus
+
+    bonuses = SegmentBonus.objects.filter(merchant=merchant).order_by("-at", "-pk")
+    return bonuses.filter(segment=segment) if segment is not None else bonuses
+
+
+def leaderboard_settings(*, merchant: Merchant):
+    """The merchant's leaderboard settings (unsaved defaults when never set: on, by purchases)."""
+    from campaigns.models import LeaderboardSettings
+
+    return LeaderboardSettings.objects.filter(merchant=merchant).first() or LeaderboardSettings(merchant=merchant)
+
+
+def leaderboard_month(*, merchant: Merchant, now: datetime | None = None, limit: int = 10) -> tuple[str, list[dict]]:
+    """This calendar month's top opted-in customers (merchant's timezone), by spend or purchases net of
+    returns; each shown as first name and initial only. One grouped query."""
+    from datetime import time as dtime
+    from zoneinfo import ZoneInfo
+
+    from django.db.models import Count, DecimalField, ExpressionWrapper, F, Sum
+
+    from campaigns.models import LeaderboardOptIn
+    from loyalty.models import Receipt
+
+    settings = leaderboard_settings(merchant=merchant)
+    zone = ZoneInfo(merchant.timezone)
+    local = (now or timezone.now()).astimezone(zone)
+    start = datetime.combine(local.date().replace(day=1), dtime.min, tzinfo=zone)
+    net = ExpressionWrapper(F("subtotal") - F("discount") - F("refunded_cost"), output_field=DecimalField(max_digits=14, decimal_places=2))
+    rows = (Receipt.objects.filter(merchant=merchant, fully_refunded=False, purchased_at__gte=start,
+                                   customer_id__in=LeaderboardOptIn.objects.filter(merchant=merchant).values("customer_id"))
+            .order_by().values("customer_id", "customer__name").annotate(spend=Sum(net), purchases=Count("id")))
+    metric = settings.metric
+    rows = rows.order_by(f"-{metric}", "customer_id")[:limit]
+    return metric, [{"rank": index + 1, "customer_id": row["customer_id"], "name": short_name(row["customer__name"]),
+                     "value": row[metric]} for index, row in enumerate(rows)]
+
+
+def short_name(name: str) -> str:
+    """"Anna Smirnova" → "Anna S."; a single word stays as it is."""
+    parts = (name or "").split()
+    if not parts:
+        return "—"
+    return parts[0] if len(parts) == 1 else f"{parts[0]} {parts[1][0]}."
+
+
+def survey_comments(*, merchant: Merchant, date_from, date_to) -> QuerySet:
+    from campaigns.models import SurveyResponse
+    from campaigns.services.surveys import period_bounds
+
+    start, end = period_bounds(merchant, date_from, date_to)
+    return (SurveyResponse.objects.filter(merchant=merchant, at__gte=start, at__lt=end).exclude(comment="")
+            .select_related("customer").order_by("-at", "-pk"))

@@ -18,7 +18,9 @@ urlpatterns = [
     path("", home, name="home"),
     path("accounts/", include("accounts.urls")),
     path("office/promotions/", include("promotions.office.urls")),
+    path("office/campaigns/", include("campaigns.office.urls")),
     path("office/", include("loyalty.office.urls")),
     path("counter/", include("loyalty.counter.urls")),
+    path("my/<slug:merchant_slug>/club/", include("campaigns.portal.urls")),
     path("my/<slug:merchant_slug>/", include("loyalty.portal.urls")),
 ]

@@ -108,3 +108,11 @@ class BadgeSerializer(serializers.Serializer):
                                  help_text="Purchases or referrals needed (purchases, referrals)")
     points = serializers.IntegerField(min_value=0, max_value=1000000, required=False, help_text="Credited once on earning; 0 = none")
     active = serializers.BooleanField(required=False, read_only=True)
+
+
+class NpsReportSerializer(serializers.Serializer):
+    responses = serializers.IntegerField()
+    promoters = serializers.IntegerField(help_text="Scores 9-10")
+    passives = serializers.IntegerField(help_text="Scores 7-8")
+    detractors = serializers.IntegerField(help_text="Scores 0-6")
+    nps = serializers.IntegerField(allow_null=True, help_text="round(100 × (promoters − detractors) / responses); null without responses")

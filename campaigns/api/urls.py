@@ -14,4 +14,5 @@ urlpatterns = [
     path("draws/<str:code>/run", views.DrawRunApi.as_view(), name="api-draw-run"),
     path("draws/<str:code>/participants", views.DrawParticipantsApi.as_view(), name="api-draw-participants"),
     path("badges", views.BadgeListCreateApi.as_view(), name="api-badges"),
+    path("reports/nps", views.NpsReportApi.as_view(), name="api-report-nps"),
 ]

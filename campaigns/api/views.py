@@ -3,6 +3,7 @@ import csv
 from zoneinfo import ZoneInfo
 
 from django.http import StreamingHttpResponse
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.negotiation import DefaultContentNegotiation
@@ -14,6 +15,7 @@ from accounts.errors import NotFound, ValidationError
 from campaigns import selectors, services
 from campaigns.api import serializers as s
 from campaigns.services import badges as badge_services
+from campaigns.services import surveys as survey_services
 from loyalty.api.auth import HasAdminScope
 from loyalty.api.serializers import ErrorSerializer
 from loyalty.api.views import IDEMPOTENCY_HEADER, data_object, merchant_of, replay_aware
@@ -286,3 +288,20 @@ class BadgeListCreateApi(APIView):
         badge = badge_services.badge_create(merchant=merchant, data=data_object(request))
         badge_services.badges_award(merchant=merchant)
         return Response(badge_services.badge_as_dict(badge), status=201)
+
+
+class NpsReportApi(APIView):
+    permission_classes = [HasAdminScope]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("from", OpenApiTypes.DATE, description="First day (merchant's date, inclusive); 30 days ago by default"),
+                    OpenApiParameter("to", OpenApiTypes.DATE, description="Last day (inclusive); today by default")],
+        responses={200: s.NpsReportSerializer},
+        examples=[OpenApiExample("NPS", response_only=True, value={"responses": 120, "promoters": 70, "passives": 30, "detractors": 20,
+                                                                   "nps": 42})],
+    )
+    def get(self, request):
+        merchant = merchant_of(request)
+        today = timezone.now().astimezone(ZoneInfo(merchant.timezone)).date()
+        date_from, date_to = survey_services.period_parse(request.query_params.get("from"), request.query_params.get("to"), today=today)
+        return Response(survey_services.nps_report(merchant=merchant, date_from=date_from, date_to=date_to))

@@ -136,3 +136,20 @@ def customer_badges(*, merchant: Merchant, customer: Customer) -> list[dict]:
 def badge_stats(*, merchant: Merchant) -> dict[int, int]:
     return dict(CustomerBadge.objects.filter(merchant=merchant).values("badge_id").annotate(n=Count("id")).values_list("badge_id", "n"))
 
+
+
+def leaderboard_configure(*, merchant: Merchant, enabled: bool, metric: str):
+    from campaigns.models import LeaderboardSettings
+
+    settings, _created = LeaderboardSettings.objects.update_or_create(merchant=merchant, defaults={"enabled": enabled, "metric": metric})
+    return settings
+
+
+def leaderboard_join(*, customer: Customer, join: bool) -> None:
+    """Opt in to (or out of) the monthly leaderboard; doing it twice changes nothing."""
+    from campaigns.models import LeaderboardOptIn
+
+    if join:
+        LeaderboardOptIn.objects.get_or_create(customer=customer, defaults={"merchant_id": customer.merchant_id})
+    else:
+        LeaderboardOptIn.objects.filter(customer=customer).delete()
