@@ -32,4 +32,6 @@ def section_context(request, customer) -> dict:
 
 
 def register() -> None:
-    portal_section_register(PortalSection("campaigns", "campaigns/portal/_section.html", context=section_context, order=15))
+    # The NPS question right under the messages; badges and the leaderboard above the history.
+    portal_section_register(PortalSection("campaigns_survey", "campaigns/portal/_survey.html", context=section_context, order=15))
+    portal_section_register(PortalSection("campaigns_club", "campaigns/portal/_section.html", context=section_context, order=85))

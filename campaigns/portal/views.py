@@ -13,10 +13,10 @@ from campaigns.services import surveys as survey_services
 from loyalty.portal.views.main import portal_view
 
 
-def _back(request, merchant):
+def _back(request, merchant, template: str):
     if request.htmx:
         context = {"merchant": merchant, "customer": request.portal_customer, **section_context(request, request.portal_customer)}
-        return render(request, "campaigns/portal/_section.html", context)
+        return render(request, template, context)
     return redirect("portal:home", merchant_slug=merchant.slug)
 
 
@@ -34,7 +34,7 @@ def survey_answer_view(request, merchant):
         messages.info(request, error.message)
     else:
         messages.success(request, _("Thank you for your answer!"))
-    return _back(request, merchant)
+    return _back(request, merchant, "campaigns/portal/_survey.html")
 
 
 @require_POST
@@ -43,4 +43,4 @@ def leaderboard_view(request, merchant):
     join = request.POST.get("join") == "1"
     badge_services.leaderboard_join(customer=request.portal_customer, join=join)
     messages.success(request, _("You are on the leaderboard.") if join else _("You have left the leaderboard."))
-    return _back(request, merchant)
+    return _back(request, merchant, "campaigns/portal/_section.html")
