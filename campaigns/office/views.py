@@ -14,14 +14,14 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.errors import ApplicationError
 from accounts.permissions import OFFICE_ROLES, staff_required
 from campaigns import selectors, services
 from campaigns.api.views import members_csv_response
-from campaigns.office.builder import (Builder, Group, Row, builder_apply, builder_errors, builder_from_post, builder_from_rules,
+from campaigns.office.builder import (Builder, builder_apply, builder_errors, builder_from_post, builder_from_rules,
                                       builder_index, rules_from_builder)
 from campaigns.services import badges as badge_services
 from campaigns.services import surveys as survey_services
@@ -105,8 +105,13 @@ def segment_builder(request, code=None):
                 messages.success(request, _("Segment “%(name)s” saved.") % {"name": segment.name})
                 return redirect("campaigns_office:segment", code=segment.code)
     else:
-        builder = builder_from_rules(segment.rules) if segment else Builder(groups=[Group(rows=[Row()])])
+        builder = builder_from_rules(segment.rules) if segment else Builder()
     preview = _preview(request, builder)
+    if request.method == "POST" and request.POST.get("action", "") != "save":
+        # Adding or removing a row: a row not filled in yet is not an error (the count card says what is missing).
+        for group in builder.groups:
+            for row in group.rows:
+                row.errors = []
     builder_index(builder)
     bonus_form = BonusForm(initial={"token": uuid.uuid4().hex}) if segment else None
     context = {"segment": segment, "builder": builder, "name": name, "code": new_code, "preview": preview,
@@ -174,7 +179,7 @@ def segment_bonus(request, code):
 # --- draws -----------------------------------------------------------------------------------------
 
 class DrawForm(forms.Form):
-    name = forms.CharField(label=gettext_lazy("Name"), max_length=200)
+    name = forms.CharField(label=pgettext_lazy("campaigns", "Name"), max_length=200)
     code = forms.RegexField(label=gettext_lazy("Code"), regex=r"^[A-Za-z0-9_-]{1,64}$", max_length=64,
                             help_text=gettext_lazy("Latin letters, digits, - and _."))
     segment = forms.ChoiceField(label=gettext_lazy("Participants"), required=False)
@@ -230,7 +235,7 @@ def draw_run(request, code):
 # --- badges ----------------------------------------------------------------------------------------
 
 class BadgeForm(forms.Form):
-    name = forms.CharField(label=gettext_lazy("Name"), max_length=200)
+    name = forms.CharField(label=pgettext_lazy("campaigns", "Name"), max_length=200)
     code = forms.RegexField(label=gettext_lazy("Code"), regex=r"^[A-Za-z0-9_-]{1,64}$", max_length=64)
     rule = forms.ChoiceField(label=gettext_lazy("Earned for"), choices=[
         ("first_purchase", gettext_lazy("The first purchase")), ("purchases", gettext_lazy("N purchases")),

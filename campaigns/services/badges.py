@@ -13,7 +13,7 @@ import re
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Exists, F, OuterRef, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.errors import Conflict
@@ -105,8 +105,10 @@ def _award(badge: Badge, *, customer: Customer | None, now) -> int:
     if awarded and badge.points:
         new = Customer.objects.filter(merchant=badge.merchant, pk__in=CustomerBadge.objects.filter(badge=badge, earned_at=now)
                                       .values("customer_id"))
+        with translation.override(badge.merchant.language):  # entries read in the merchant's language
+            description = _("Badge: %(name)s") % {"name": badge.name}
         points_credit_bulk(merchant=badge.merchant, customers=new, kind=EntryKind.BONUS, points=badge.points, at=now,
-                           description=_("Badge: %(name)s") % {"name": badge.name})
+                           description=description)
     return awarded
 
 

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.errors import Conflict
@@ -175,8 +175,10 @@ def _participants_freeze(draw: Draw, *, now) -> int:
 def _prize_give(draw: Draw, customer: Customer, *, now) -> None:
     prize = draw.prize or {}
     if prize.get("points"):
+        with translation.override(draw.merchant.language):  # entries read in the merchant's language
+            description = _("Prize draw: %(name)s") % {"name": draw.name}
         points_earn(customer=customer, kind=EntryKind.BONUS, points=prize["points"], ttl_days=prize.get("ttl_days"), at=now,
-                    description=_("Prize draw: %(name)s") % {"name": draw.name})
+                    description=description)
     elif prize.get("gift"):
         from promotions.services.offers import gift_grant
 
