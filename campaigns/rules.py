@@ -426,10 +426,11 @@ def _days_since_purchase(intervals, *, merchant, moment: Moment, **_kw) -> Q:
         q = Q()
         if low is not None:  # the last purchase (or joining) is before the start of day today - low + 1
             cut = moment.days_back(low - 1)
-            q &= ~Q(Exists(mine.filter(purchased_at__gte=cut))) & (Q(bought) | Q(created_at__lt=cut))
+            # Joined before the cut (a column, checked first) or bought at all (an index probe).
+            q &= ~Q(Exists(mine.filter(purchased_at__gte=cut))) & (Q(created_at__lt=cut) | Q(bought))
         if high is not None:  # ... on or after the start of day today - high
             cut = moment.days_back(high)
-            q &= Q(Exists(mine.filter(purchased_at__gte=cut))) | (~Q(bought) & Q(created_at__gte=cut))
+            q &= Q(Exists(mine.filter(purchased_at__gte=cut))) | (Q(created_at__gte=cut) & ~Q(bought))
         return q
 
     return _any(one(low, high) for low, high in intervals)

@@ -103,7 +103,7 @@ class SegmentPreviewApi(APIView):
         if "rules" not in data:
             raise ValidationError({"rules": ["Send the rules."]})
         members = selectors.segment_rules_customers(merchant=merchant_of(request), rules=data["rules"])
-        return Response({"count": members.count()})
+        return Response({"count": selectors.members_count(members)})
 
 
 class MemberPagination(PageNumberPagination):

@@ -60,7 +60,7 @@ def _preview(request, builder: Builder) -> dict:
     """The live count and a sample of members for the rules in the form (nothing saved)."""
     try:
         members = selectors.segment_rules_customers(merchant=request.merchant, rules=rules_from_builder(builder))
-        return {"count": members.count(), "sample": list(members.order_by("-created_at", "-pk")[:SAMPLE]), "valid": True}
+        return {"count": selectors.members_count(members), "sample": list(members.order_by("-created_at", "-pk")[:SAMPLE]), "valid": True}
     except ValidationError as error:
         builder_errors(builder, error.message_dict)
         return {"count": None, "sample": [], "valid": False}
