@@ -213,6 +213,9 @@ class Moment:
 
     now: datetime
     zone: ZoneInfo
+    # Judging one customer (promotions at checkout): aggregates and purchases are correlated to the
+    # outer customer (index probes for that customer) instead of grouped over every customer.
+    per_customer: bool = False
 
     @property
     def today(self) -> date:
@@ -231,9 +234,10 @@ class Moment:
         return self.midnight(today - timedelta(days=days))
 
 
-def rules_q(rules: dict, *, merchant, now: datetime) -> Q:
-    """A Q over accounts.Customer for already cleaned rules (see rules_clean)."""
-    moment = Moment(now=now, zone=ZoneInfo(merchant.timezone))
+def rules_q(rules: dict, *, merchant, now: datetime, per_customer: bool = False) -> Q:
+    """A Q over accounts.Customer for already cleaned rules (see rules_clean). `per_customer`: the
+    queryset will hold one customer; every subquery is then correlated to it."""
+    moment = Moment(now=now, zone=ZoneInfo(merchant.timezone), per_customer=per_customer)
     return _group_q(rules, merchant, moment)
 
 
@@ -314,12 +318,18 @@ def _lines(merchant, moment: Moment, days):
     return lines
 
 
+def _bought(lines, moment: Moment) -> Q:
+    if moment.per_customer:
+        return Q(Exists(lines.filter(receipt__customer=OuterRef("pk"))))
+    return Q(pk__in=lines.values("receipt__customer_id"))
+
+
 def _bought_sku(values, *, merchant, moment, days) -> Q:
-    return Q(pk__in=_lines(merchant, moment, days).filter(sku__in=values).values("receipt__customer_id"))
+    return _bought(_lines(merchant, moment, days).filter(sku__in=values), moment)
 
 
 def _bought_category(values, *, merchant, moment, days) -> Q:
-    return Q(pk__in=_lines(merchant, moment, days).filter(category__in=values).values("receipt__customer_id"))
+    return _bought(_lines(merchant, moment, days).filter(category__in=values), moment)
 
 
 _SET_FIELDS = {"gender": _gender, "tier": _tier, "invite_link": _invite_link, "bought_sku": _bought_sku,
@@ -475,7 +485,10 @@ def _receipt_aggregate(intervals, *, merchant, moment, days, measure: str) -> Q:
         having = _having(intervals, "total")
     else:
         having = _having(intervals, "total", scale="n")
-    q = Q(pk__in=grouped.filter(having).values("customer_id"))
+    if moment.per_customer:
+        q = Q(Exists(grouped.filter(having).filter(customer_id=OuterRef("pk"))))
+    else:
+        q = Q(pk__in=grouped.filter(having).values("customer_id"))
     if measure != "average_check" and _holds_zero(intervals):
         q |= ~Q(Exists(receipts.filter(customer=OuterRef("pk"))))
     return q

@@ -78,7 +78,8 @@ def segment_members_of(*, merchant: Merchant, customer: Customer, codes, now: da
             clean = rules_clean(segment.rules)
         except Exception:  # a stored segment is checked when saved; an unreadable one holds nobody
             continue
-        members = Customer.objects.filter(merchant=merchant, pk=OuterRef("pk")).filter(rules_q(clean, merchant=merchant, now=now))
+        members = Customer.objects.filter(merchant=merchant, pk=OuterRef("pk")).filter(
+            rules_q(clean, merchant=merchant, now=now, per_customer=True))
         checks[f"s{index}"] = Exists(members)
     if not checks:
         return set()

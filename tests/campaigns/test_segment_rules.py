@@ -124,3 +124,15 @@ def test_a_segment_is_one_query(world, django_assert_num_queries):
     members_qs = segment_rules_customers(merchant=merchant, rules=rules, now=NOW)
     with django_assert_num_queries(1):
         assert members_qs.count() == 1
+
+
+@pytest.mark.parametrize(("condition", "expected"), CASES[::3] + CASES[1::3], ids=lambda value: value.get("field") if isinstance(value, dict) else None)
+def test_one_customer_judged_alone_agrees(world, condition, expected):
+    """Promotions at checkout judge one customer with every subquery correlated to them: same answers."""
+    from campaigns.models import Segment
+    from campaigns.selectors import segment_members_of
+
+    merchant, customers = world
+    Segment.objects.create(merchant=merchant, code="s", name="S", rules={"all": [condition]})
+    held = {name for name, customer in customers.items() if segment_members_of(merchant=merchant, customer=customer, codes={"s"}, now=NOW)}
+    assert held == expected
