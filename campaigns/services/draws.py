@@ -190,7 +190,7 @@ def draw_run(*, draw: Draw, now=None) -> Draw:
     """Run the draw once: freeze the participants, rank them, credit the prizes. A finished draw is returned as it is."""
     now = now or timezone.now()
     with transaction.atomic():
-        draw = Draw.objects.select_for_update().select_related("merchant", "segment").get(pk=draw.pk)
+        draw = Draw.objects.select_for_update(of=("self",)).select_related("merchant", "segment").get(pk=draw.pk)
         if draw.status == Draw.Status.DONE:
             return draw
         DrawParticipant.objects.filter(draw=draw).delete()
