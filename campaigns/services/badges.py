@@ -36,6 +36,7 @@ def badge_create(*, merchant: Merchant, data: dict) -> Badge:
     for key in sorted(set(data) - {"code", "name", "rule", "n", "points", "active"}, key=str):
         errors[str(key)] = [_("Unknown field.")]
     code, name, rule = data.get("code"), data.get("name"), data.get("rule")
+    rule = rule if isinstance(rule, str) else None
     if not isinstance(code, str) or not CODE_RE.fullmatch(code):
         errors["code"] = [_("Use 1 to 64 Latin letters, digits, \"-\" or \"_\".")]
     if not isinstance(name, str) or not name.strip() or len(name) > 200 or text_is_bad(name):

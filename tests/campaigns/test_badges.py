@@ -63,3 +63,8 @@ def test_pos_key_cannot_touch_badges(pos_client):
     assert pos_client.get("/api/v1/badges").status_code == 403
     assert pos_client.post("/api/v1/badges", {}, format="json").status_code == 403
     assert Customer.objects.count() == 0
+
+
+def test_a_rule_that_is_not_text_is_400(admin_client):
+    response = admin_client.post("/api/v1/badges", {"code": "regular", "name": "Regular", "rule": {}, "n": 10}, format="json")
+    assert response.status_code == 400 and "rule" in response.json()["fields"]
