@@ -7,3 +7,17 @@ class CampaignsConfig(AppConfig):
     name = "campaigns"
     verbose_name = "Campaigns"
     default_auto_field = "django.db.models.BigAutoField"
+
+
+# Messaging (campaigns, triggers, product requests, channels) plugs in after whatever ready() above does.
+_ready_before_messaging = CampaignsConfig.ready
+
+
+def _ready_with_messaging(self) -> None:
+    _ready_before_messaging(self)
+    from campaigns import messaging_ready
+
+    messaging_ready.register(self)
+
+
+CampaignsConfig.ready = _ready_with_messaging

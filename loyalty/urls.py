@@ -21,3 +21,9 @@ urlpatterns = [
     path("counter/", include("loyalty.counter.urls")),
     path("my/<slug:merchant_slug>/", include("loyalty.portal.urls")),
 ]
+
+# Campaigns, triggers and product requests (campaigns app).
+urlpatterns += [
+    path("api/v1/", include("campaigns.api.urls")),
+    path("my/<slug:merchant_slug>/m/", include("campaigns.portal.urls")),
+]

@@ -10,6 +10,7 @@ from tests.factories import customer_create, row_counts
 DEFAULTS = {
     "accrual_percent": "5.00", "max_redeem_percent": "100.00", "point_value": "1.00", "points_ttl_days": 365,
     "pending_days": 0, "welcome_bonus": 300, "welcome_bonus_ttl_days": 14, "max_receipt_amount": None, "counter_confirm_amount": "50000.00",
+    "max_marketing_per_week": None,
 }
 
 

@@ -350,3 +350,41 @@ def points_activate(*, now: datetime) -> int:
             account = PointsAccount.objects.select_for_update().get(customer_id=customer_id)
             debt_repay(account=account)
     return activated
+
+
+def points_credit_many(*, merchant_id: int, customer_ids, kind: str, points: int, ttl_days: int | None, at: datetime,
+                       description: str = "", text: dict | None = None, batch_size: int = 1000) -> int:
+    """Credit `points` to each of `customer_ids` at once (campaign offers, occasion bonuses): set-based.
+
+    The accounts are locked in pk order; a customer who owes refund debt goes through points_credit (which
+    repays it first); every other customer gets a lot and an entry written in bulk. Call inside a transaction.
+    Returns the number of customers credited.
+    """
+    if points <= 0:
+        raise ValidationError({"points": ["Points to credit must be a positive whole number."]})
+    ids = sorted({str(pk) for pk in customer_ids})
+    if not ids:
+        return 0
+    existing = set(PointsAccount.objects.filter(merchant_id=merchant_id, customer_id__in=ids).values_list("customer_id", flat=True))
+    missing = [pk for pk in ids if pk not in {str(e) for e in existing}]
+    if missing:
+        PointsAccount.objects.bulk_create([PointsAccount(customer_id=pk, merchant_id=merchant_id) for pk in missing], ignore_conflicts=True)
+    accounts = list(PointsAccount.objects.select_for_update(of=("self",)).filter(merchant_id=merchant_id, customer_id__in=ids)
+                    .order_by("customer_id").only("customer_id", "debt", "merchant_id"))
+    indebted = [account for account in accounts if account.debt > 0]
+    plain = [str(account.customer_id) for account in accounts if account.debt <= 0]
+    for account in indebted:
+        customer = Customer.objects.select_related("merchant").get(pk=account.customer_id)
+        points_credit(customer=customer, account=account, kind=kind, points=points, description=description, at=at,
+                      ttl_days=ttl_days, text=text)
+    if plain:
+        merchant_customer = Customer.objects.select_related("merchant").get(pk=plain[0])
+        fields = _description(customer=merchant_customer, description=description, text=text)
+        expires_at = at + timedelta(days=ttl_days) if ttl_days else None
+        lots = Lot.objects.bulk_create([
+            Lot(merchant_id=merchant_id, customer_id=pk, source=kind, points=points, remaining=points, created_at=at,
+                is_pending=False, expires_at=expires_at) for pk in plain], batch_size=batch_size)
+        Entry.objects.bulk_create([
+            Entry(merchant_id=merchant_id, customer_id=lot.customer_id, kind=kind, points=points, at=at, lot=lot,
+                  expires_at=expires_at, **fields) for lot in lots], batch_size=batch_size)
+    return len(indebted) + len(plain)
