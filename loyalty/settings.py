@@ -283,3 +283,4 @@ SITE_URL = os.environ.get("SITE_URL", "")  # absolute links in emails (unsubscri
 CAMPAIGN_SEND_BATCH = int(os.environ.get("CAMPAIGN_SEND_BATCH", "500"))
 CAMPAIGN_SEND_PAUSE = float(os.environ.get("CAMPAIGN_SEND_PAUSE", "0"))  # seconds between batches (throttling)
 CAMPAIGN_CLAIM_LEASE = int(os.environ.get("CAMPAIGN_CLAIM_LEASE", "600"))  # seconds before an unconfirmed claim counts as interrupted
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH") or None  # for django.core.mail.backends.filebased.EmailBackend
