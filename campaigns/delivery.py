@@ -172,8 +172,8 @@ def batch_send(*, merchant: Merchant, ids: list[int], content: Content, now: dat
         subject, body = text_for(row)
         inbox.append((row.customer_id, subject or merchant.name, body))
         sent["push"].append(row.pk)
-    delivered_customers = [row.customer_id for rows_ in plan.values() for row in rows_
-                           if row.pk in set(sent["email"]) | set(sent["sms"]) | set(sent["push"])]
+    delivered = set(sent["email"]) | set(sent["sms"]) | set(sent["push"])
+    delivered_customers = [row.customer_id for rows_ in plan.values() for row in rows_ if row.pk in delivered]
     moment = send_now or now
     with transaction.atomic():
         if inbox:

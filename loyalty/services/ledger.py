@@ -365,8 +365,8 @@ def points_credit_many(*, merchant_id: int, customer_ids, kind: str, points: int
     ids = sorted({str(pk) for pk in customer_ids})
     if not ids:
         return 0
-    existing = set(PointsAccount.objects.filter(merchant_id=merchant_id, customer_id__in=ids).values_list("customer_id", flat=True))
-    missing = [pk for pk in ids if pk not in {str(e) for e in existing}]
+    existing = {str(pk) for pk in PointsAccount.objects.filter(merchant_id=merchant_id, customer_id__in=ids).values_list("customer_id", flat=True)}
+    missing = [pk for pk in ids if pk not in existing]
     if missing:
         PointsAccount.objects.bulk_create([PointsAccount(customer_id=pk, merchant_id=merchant_id) for pk in missing], ignore_conflicts=True)
     accounts = list(PointsAccount.objects.select_for_update(of=("self",)).filter(merchant_id=merchant_id, customer_id__in=ids)
