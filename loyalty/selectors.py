@@ -260,3 +260,11 @@ def program_page_get(*, merchant: Merchant, kind: str):
     from loyalty.models import ProgramPage
 
     return ProgramPage.objects.filter(merchant=merchant, kind=kind).select_related("updated_by").first()
+
+
+def customer_messages_recent(*, merchant: Merchant, customer: Customer, limit: int = 5) -> tuple[list, int]:
+    """The customer's latest portal messages, read or not, and how many are unread (the portal inbox)."""
+    from loyalty.models import CustomerMessage
+
+    mine = CustomerMessage.objects.filter(merchant=merchant, customer=customer)
+    return list(mine.order_by("-at", "-id")[:limit]), mine.filter(read_at__isnull=True).count()

@@ -26,4 +26,5 @@ urlpatterns = [
 urlpatterns += [
     path("api/v1/", include("campaigns.api.urls")),
     path("my/<slug:merchant_slug>/m/", include("campaigns.portal.urls")),
+    path("office/messaging/", include("campaigns.office.messaging_urls")),
 ]
