@@ -26,7 +26,7 @@ class MessageFields(forms.Form):
 
 
 class CampaignForm(MessageFields):
-    name = forms.CharField(label=_("Name"), max_length=200)
+    name = forms.CharField(label=_("Name of the campaign"), max_length=200)
     code = forms.SlugField(label=_("Code"), max_length=64, help_text=_("Letters, digits, - and _; used in the API."))
     segment = forms.CharField(label=_("Segment code"), max_length=64, required=False, help_text=_("Empty: every member."))
     control_percent = forms.IntegerField(label=_("Control group, %"), min_value=0, max_value=90, initial=10,
@@ -43,7 +43,7 @@ class CampaignForm(MessageFields):
 
 
 class TriggerForm(MessageFields):
-    name = forms.CharField(label=_("Name"), max_length=200)
+    name = forms.CharField(label=_("Name of the message"), max_length=200)
     code = forms.SlugField(label=_("Code"), max_length=64)
     event = forms.ChoiceField(label=_("Event"), choices=EVENT_CHOICES)
     days_before = forms.IntegerField(label=_("Days before the birthday"), required=False, min_value=0, max_value=60)
