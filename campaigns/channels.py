@@ -90,7 +90,7 @@ def unsubscribe_read(token: str, *, merchant: Merchant) -> tuple[str, str] | Non
 
 
 def unsubscribe_url(*, customer: Customer, channel: str = "email") -> str:
-    path = reverse("campaigns_portal:unsubscribe", kwargs={"merchant_slug": customer.merchant.slug,
+    path = reverse("messaging_portal:unsubscribe", kwargs={"merchant_slug": customer.merchant.slug,
                                                            "token": unsubscribe_token(customer=customer, channel=channel)})
     return settings.SITE_URL.rstrip("/") + path if getattr(settings, "SITE_URL", "") else path
 

@@ -25,6 +25,6 @@ urlpatterns = [
 # Campaigns, triggers and product requests (campaigns app).
 urlpatterns += [
     path("api/v1/", include("campaigns.api.urls")),
-    path("my/<slug:merchant_slug>/m/", include("campaigns.portal.urls")),
+    path("my/<slug:merchant_slug>/m/", include("campaigns.portal.messaging_urls")),
     path("office/messaging/", include("campaigns.office.messaging_urls")),
 ]

@@ -109,7 +109,7 @@ def campaign_preview(request, code):
         else:
             preview = mailing.campaign_preview(campaign=campaign, customer=customer)
             preview["member"] = customer
-    return render(request, "campaigns/office/_preview.html", {"campaign": campaign, "preview_form": form, "preview": preview})
+    return render(request, "campaigns/office/_campaign_preview.html", {"campaign": campaign, "preview_form": form, "preview": preview})
 
 
 @office

@@ -1,8 +1,8 @@
 from django.urls import path
 
-from campaigns.portal import views
+from campaigns.portal import messaging_views as views
 
-app_name = "campaigns_portal"
+app_name = "messaging_portal"
 
 urlpatterns = [
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
