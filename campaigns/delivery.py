@@ -208,13 +208,15 @@ def batch_send(*, merchant: Merchant, ids: list[int], content: Content, now: dat
 
 def offers_grant(*, merchant: Merchant, offer: dict, customer_ids: list, now: datetime) -> None:
     """The offer of a message, to exactly `customer_ids` (those just messaged), set-based. Inside the confirming transaction."""
+    from accounts.models import Customer
     from loyalty.models import EntryKind
-    from loyalty.services.ledger import points_credit_many
+    from loyalty.services.ledger import points_credit_bulk
     from promotions.services import gifts_grant_many, offers_grant_many
 
     if "points" in offer:
-        points_credit_many(merchant_id=merchant.pk, customer_ids=customer_ids, kind=EntryKind.BONUS, points=offer["points"],
-                           ttl_days=offer.get("ttl_days"), at=now, description=offer.get("reason", "")[:300] or "Campaign offer")
+        points_credit_bulk(merchant=merchant, customers=Customer.objects.filter(merchant=merchant, pk__in=customer_ids), kind=EntryKind.BONUS,
+                           points=offer["points"], ttl_days=offer.get("ttl_days"), at=now,
+                           description=(offer.get("reason") or "Campaign offer")[:300])
     elif offer.get("promotion") is not None:
         offers_grant_many(merchant_id=merchant.pk, customer_ids=customer_ids, promotion=offer["promotion"], days=offer.get("days"),
                           uses=offer.get("uses"), now=now)

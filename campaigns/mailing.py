@@ -32,11 +32,9 @@ FREEZE_BATCH = 2000
 # ---- segments (owned by the segments part of this app) -------------------------------------------------------
 
 def segment_find(*, merchant: Merchant, code: str):
-    try:
-        from campaigns.models import Segment  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    return Segment.objects.filter(merchant=merchant, code=code).first()
+    from campaigns.selectors import segment_get
+
+    return segment_get(merchant=merchant, code=code)
 
 
 def audience_ids(*, merchant: Merchant, segment_code: str):
@@ -46,7 +44,7 @@ def audience_ids(*, merchant: Merchant, segment_code: str):
     segment = segment_find(merchant=merchant, code=segment_code)
     if segment is None:
         raise ApplicationError("segment_not_found", _("The campaign's segment no longer exists."), status=422)
-    from campaigns.selectors import segment_customers  # type: ignore[attr-defined]
+    from campaigns.selectors import segment_customers
 
     return segment_customers(merchant=merchant, segment=segment).order_by("pk").values_list("pk", flat=True)
 
@@ -341,11 +339,11 @@ def _offers_used(*, campaign: Campaign, start: datetime, end: datetime) -> int:
     offer = campaign.offer or {}
     sent = Delivery.objects.filter(campaign=campaign, status=S.SENT)
     if offer.get("codes"):
-        from promotions.selectors import personal_codes_used_count  # type: ignore[attr-defined]
+        from promotions.selectors import personal_codes_used_count
 
         return personal_codes_used_count(merchant=campaign.merchant, codes=list(sent.exclude(code="").values_list("code", flat=True)))
     if offer.get("promotion"):
-        from promotions.selectors import offers_used_count  # type: ignore[attr-defined]
+        from promotions.selectors import offers_used_count
 
         return offers_used_count(merchant=campaign.merchant, promotion_code=offer["promotion"],
                                  customer_ids=sent.values_list("customer_id", flat=True), since=start)

@@ -7,6 +7,7 @@ from accounts.views import favicon, home
 urlpatterns = [
     path("api/v1/", include("loyalty.api.urls")),
     path("api/v1/", include("promotions.api.urls")),
+    path("api/v1/", include("campaigns.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("i18n/", include("django.conf.urls.i18n")),
@@ -17,14 +18,15 @@ urlpatterns = [
     path("", home, name="home"),
     path("accounts/", include("accounts.urls")),
     path("office/promotions/", include("promotions.office.urls")),
+    path("office/campaigns/", include("campaigns.office.urls")),
     path("office/", include("loyalty.office.urls")),
     path("counter/", include("loyalty.counter.urls")),
+    path("my/<slug:merchant_slug>/club/", include("campaigns.portal.urls")),
     path("my/<slug:merchant_slug>/", include("loyalty.portal.urls")),
 ]
 
 # Campaigns, triggers and product requests (campaigns app).
 urlpatterns += [
-    path("api/v1/", include("campaigns.api.urls")),
     path("my/<slug:merchant_slug>/m/", include("campaigns.portal.messaging_urls")),
     path("office/messaging/", include("campaigns.office.messaging_urls")),
 ]

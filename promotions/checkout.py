@@ -11,6 +11,7 @@ from loyalty import selectors as loyalty_selectors
 from loyalty.extensions import CommitRecord, LoadRequest, RefundRecord
 from loyalty.texts import text_render
 from promotions import pipeline, selectors
+from promotions.audience import segments_holding
 from promotions.services.checkout import (
     GrantRecord,
     UseRecord,
@@ -32,8 +33,12 @@ def promotions_load(request: LoadRequest) -> PromotionsState:
         tier = found.code if found else None
     gathered = checkout_state_gather(merchant=merchant, customer=customer, purchased_at=draft.purchased_at, codes=draft.promo_codes,
                                      tier=tier, for_commit=request.for_commit)
+    # One query for the given customer: which of the segments the live promotions name hold them.
+    named = {code for item in gathered.promotions for code in ((item.get("audience") or {}).get("segments") or ())}
+    segments = segments_holding(merchant=merchant, customer=customer, codes=named, now=draft.purchased_at) if named else set()
     return PromotionsState(
         promotions=tuple(spec_from_dict(item, customer_uses=gathered.customer_uses.get(item["code"], 0)) for item in gathered.promotions),
+        segments=frozenset(segments),
         purchased_at=draft.purchased_at,
         timezone=merchant.timezone,
         customer=str(customer.pk) if customer is not None else None,

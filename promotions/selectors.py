@@ -6,10 +6,12 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db.models import Max, Q, QuerySet
+from django.utils import timezone
 
 from accounts.models import Customer, Merchant
 from loyalty import selectors as loyalty_selectors
 from loyalty.models import Receipt, ReceiptLine
+from promotions.audience import segments_holding
 from promotions.models import Gift, Offer, PromoCode, Promotion, PromotionUse
 
 STATES = ("live", "scheduled", "ended")
@@ -108,13 +110,19 @@ class Stamps:
 
 
 def customer_in_audience(*, merchant: Merchant, customer: Customer, promotion: Promotion, tier_code: str | None,
-                         offer_promotion_ids: set[int]) -> bool:
-    """Every non-empty restriction of the audience holds for this identified customer."""
+                         offer_promotion_ids: set[int], segments: set[str] | None = None) -> bool:
+    """Every non-empty restriction of the audience holds for this identified customer.
+
+    `segments`: the codes of the segments holding the customer (promotions.audience.segments_holding);
+    None asks the resolver here for this promotion's segments."""
     audience = promotion.audience or {}
     if audience.get("tiers") and tier_code not in audience["tiers"]:
         return False
     if audience.get("segments"):
-        return False  # no segments exist until the campaigns app defines them
+        if segments is None:
+            segments = segments_holding(merchant=merchant, customer=customer, codes=audience["segments"], now=timezone.now())
+        if not segments.intersection(audience["segments"]):
+            return False
     if audience.get("customers") and str(customer.pk) not in audience["customers"]:
         return False
     if audience.get("offer_only") and promotion.pk not in offer_promotion_ids:
@@ -132,9 +140,11 @@ def stamp_list_for_customer(*, merchant: Merchant, customer: Customer, now: date
         return []
     tier = loyalty_selectors.customer_tier_get(merchant=merchant, customer=customer)
     offers = set(offer_list_for_customer(merchant=merchant, customer=customer, now=now).values_list("promotion_id", flat=True))
+    named = {code for card in cards for code in ((card.audience or {}).get("segments") or ())}
+    holding = segments_holding(merchant=merchant, customer=customer, codes=named, now=now)
     cards = [promotion for promotion in cards
              if customer_in_audience(merchant=merchant, customer=customer, promotion=promotion, tier_code=tier.code if tier else None,
-                                     offer_promotion_ids=offers)]
+                                     offer_promotion_ids=offers, segments=holding)]
     counts = stamp_counts(merchant=merchant, customer=customer, now=now,
                           promotions=[{"_pk": card.pk, "code": card.code, "conditions": card.conditions} for card in cards])
     return [Stamps(promotion=card.code, name=card.name, n=card.conditions["every_nth"]["n"],

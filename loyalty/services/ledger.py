@@ -352,39 +352,53 @@ def points_activate(*, now: datetime) -> int:
     return activated
 
 
-def points_credit_many(*, merchant_id: int, customer_ids, kind: str, points: int, ttl_days: int | None, at: datetime,
-                       description: str = "", text: dict | None = None, batch_size: int = 1000) -> int:
-    """Credit `points` to each of `customer_ids` at once (campaign offers, occasion bonuses): set-based.
+def points_credit_bulk(*, merchant, customers, kind: str, points: int, description: str, at: datetime,
+                       ttl_days: int | None = None, staff: User | None = None) -> int:
+    """Credit `points` to every customer of `customers` (a QuerySet of the merchant's customers) at once:
+    one lot and one entry each, available at once, written set-based (an INSERT … SELECT for the lots
+    and one for the entries, whatever the number of customers). Returns how many were credited.
 
-    The accounts are locked in pk order; a customer who owes refund debt goes through points_credit (which
-    repays it first); every other customer gets a lot and an entry written in bulk. Call inside a transaction.
-    Returns the number of customers credited.
+    The ledger invariant holds as for points_credit: the few customers who owe refund debt repay it
+    from the new lot under their account lock, as the activation job does. Call inside the caller's
+    transaction (or it opens one).
     """
-    if points <= 0:
+    if not isinstance(points, int) or isinstance(points, bool) or points <= 0:
         raise ValidationError({"points": ["Points to credit must be a positive whole number."]})
-    ids = sorted({str(pk) for pk in customer_ids})
-    if not ids:
-        return 0
-    existing = {str(pk) for pk in PointsAccount.objects.filter(merchant_id=merchant_id, customer_id__in=ids).values_list("customer_id", flat=True)}
-    missing = [pk for pk in ids if pk not in existing]
-    if missing:
-        PointsAccount.objects.bulk_create([PointsAccount(customer_id=pk, merchant_id=merchant_id) for pk in missing], ignore_conflicts=True)
-    accounts = list(PointsAccount.objects.select_for_update(of=("self",)).filter(merchant_id=merchant_id, customer_id__in=ids)
-                    .order_by("customer_id").only("customer_id", "debt", "merchant_id"))
-    indebted = [account for account in accounts if account.debt > 0]
-    plain = [str(account.customer_id) for account in accounts if account.debt <= 0]
-    for account in indebted:
-        customer = Customer.objects.select_related("merchant").get(pk=account.customer_id)
-        points_credit(customer=customer, account=account, kind=kind, points=points, description=description, at=at,
-                      ttl_days=ttl_days, text=text)
-    if plain:
-        merchant_customer = Customer.objects.select_related("merchant").get(pk=plain[0])
-        fields = _description(customer=merchant_customer, description=description, text=text)
-        expires_at = at + timedelta(days=ttl_days) if ttl_days else None
-        lots = Lot.objects.bulk_create([
-            Lot(merchant_id=merchant_id, customer_id=pk, source=kind, points=points, remaining=points, created_at=at,
-                is_pending=False, expires_at=expires_at) for pk in plain], batch_size=batch_size)
-        Entry.objects.bulk_create([
-            Entry(merchant_id=merchant_id, customer_id=lot.customer_id, kind=kind, points=points, at=at, lot=lot,
-                  expires_at=expires_at, **fields) for lot in lots], batch_size=batch_size)
-    return len(indebted) + len(plain)
+    members = customers.filter(merchant=merchant).order_by().annotate(member_id=F("pk")).values("member_id")
+    members_sql, members_params = members.query.sql_with_params()
+    stamp = connection.ops.adapt_datetimefield_value(at)
+    expires_at = at + timedelta(days=ttl_days) if ttl_days else None
+    expires = connection.ops.adapt_datetimefield_value(expires_at) if expires_at else None
+    staff_id = staff.pk if staff is not None else None
+    description = description[:300]
+    with transaction.atomic(), connection.cursor() as cursor:
+        lot_insert = f"""
+            INSERT INTO loyalty_lot (merchant_id, customer_id, source, points, remaining, created_at, activates_at, is_pending,
+                                     expires_at, expired_at, expired_points, receipt_id)
+            SELECT %s, m.member_id, %s, %s, %s, %s, NULL, %s, %s, NULL, 0, NULL FROM ({members_sql}) m
+        """
+        lot_params = [merchant.pk, kind, points, points, stamp, False, expires, *members_params]
+        entry_columns = "merchant_id, customer_id, kind, points, at, description, description_code, lot_id, staff_id, expires_at"
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"""WITH new_lots AS ({lot_insert} RETURNING id, customer_id)
+                    INSERT INTO loyalty_entry ({entry_columns})
+                    SELECT %s, n.customer_id, %s, %s, %s, %s, '', n.id, %s, %s FROM new_lots n""",
+                [*lot_params, merchant.pk, kind, points, stamp, description, staff_id, expires],
+            )
+            credited = cursor.rowcount
+        else:
+            cursor.execute(lot_insert, lot_params)
+            cursor.execute(
+                f"""INSERT INTO loyalty_entry ({entry_columns})
+                    SELECT l.merchant_id, l.customer_id, %s, %s, %s, %s, '', l.id, %s, %s FROM loyalty_lot l
+                    WHERE l.merchant_id = %s AND l.source = %s AND l.created_at = %s AND l.points = %s AND l.receipt_id IS NULL
+                      AND NOT EXISTS (SELECT 1 FROM loyalty_entry x WHERE x.lot_id = l.id)""",
+                [kind, points, stamp, description, staff_id, expires, merchant.pk, kind, stamp, points],
+            )
+            credited = cursor.rowcount
+        indebted = PointsAccount.objects.filter(merchant_id=merchant.pk, debt__gt=0, customer__in=customers.filter(merchant=merchant))
+        for customer_id in list(indebted.order_by("pk").values_list("customer_id", flat=True)):
+            account = PointsAccount.objects.select_for_update().get(customer_id=customer_id)
+            debt_repay(account=account)
+    return credited

@@ -21,6 +21,7 @@ from accounts.selectors import uuid_parse
 from loyalty.drafts import unknown_keys_check
 from loyalty.models import Tier
 from loyalty.money import currency_places
+from promotions.audience import segments_known
 from promotions.models import Promotion, audience_default, conditions_default, limits_default, target_default
 
 PROMOTION_FIELDS = ("code", "name", "description", "active", "priority", "exclusive", "starts_at", "ends_at", "weekly", "audience",
@@ -203,8 +204,11 @@ def _audience(value, *, merchant: Merchant, errors: dict) -> dict | None:
     if "segments" in value:
         segments = _strings(value["segments"], field="audience.segments", errors=errors, max_length=64)
         if segments:
-            # No segment exists until the campaigns app defines them, so every named segment is unknown.
-            errors["audience.segments"] = [_("Unknown segment: %(codes)s.") % {"codes": ", ".join(segments[:10])}]
+            # Segments are defined above promotions (campaigns registers a resolver); none known without it.
+            known = segments_known(merchant=merchant, codes=segments)
+            unknown = [code for code in segments if code not in known]
+            if unknown:
+                errors["audience.segments"] = [_("Unknown segment: %(codes)s.") % {"codes": ", ".join(unknown[:10])}]
         clean["segments"] = segments or []
     if "customers" in value:
         ids = _strings(value["customers"], field="audience.customers", errors=errors, max_length=64, max_items=MAX_CUSTOMERS)

@@ -297,3 +297,16 @@ def test_program_cap_setting_in_the_api(admin_client):
     assert admin_client.get("/api/v1/program").json()["max_marketing_per_week"] is None
     assert admin_client.patch("/api/v1/program", {"max_marketing_per_week": 2}, format="json").json()["max_marketing_per_week"] == 2
     assert admin_client.patch("/api/v1/program", {"max_marketing_per_week": -1}, format="json").status_code == 400
+
+
+def test_campaign_to_a_segment_goes_to_its_members_only(admin_client, merchant):
+    women = [customer_create(merchant, gender="f") for _ in range(3)]
+    customer_create(merchant, gender="m")
+    response = admin_client.post("/api/v1/segments", {"code": "women", "name": "Women",
+                                                      "rules": {"all": [{"field": "gender", "op": "eq", "value": "f"}]}}, format="json")
+    assert response.status_code == 201, response.content
+    assert campaign_post(admin_client, segment="women", channels=["push"]).status_code == 201
+    admin_client.post("/api/v1/campaigns/spring/send")
+    body = admin_client.get("/api/v1/campaigns/spring").json()
+    assert body["segment"] == "women" and body["recipients"] == 3 and body["sent"]["push"] == 3
+    assert set(Delivery.objects.values_list("customer_id", flat=True)) == {c.pk for c in women}
