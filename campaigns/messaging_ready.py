@@ -24,6 +24,9 @@ def inbox_context(request, customer) -> dict:
 
     merchant = getattr(request, "merchant", None)
     if customer is None or merchant is None or customer.merchant_id != merchant.pk:
-        return {"inbox": [], "inbox_unread": 0}
+        return {"inbox": [], "inbox_unread": 0, "vapid_key": ""}
+    from django.conf import settings
+
     recent, unread = customer_messages_recent(merchant=merchant, customer=customer, limit=5)
-    return {"inbox": recent, "inbox_unread": unread}
+    vapid = getattr(settings, "VAPID_PUBLIC_KEY", "") if customer.consent_push else ""
+    return {"inbox": recent, "inbox_unread": unread, "vapid_key": vapid}

@@ -6,4 +6,6 @@ app_name = "messaging_portal"
 
 urlpatterns = [
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("push/subscribe/", views.push_subscribe, name="push_subscribe"),
+    path("sw.js", views.push_worker, name="push_worker"),
 ]
