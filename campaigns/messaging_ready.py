@@ -19,7 +19,7 @@ def register(config) -> None:
 
 
 def inbox_context(request, customer) -> dict:
-    """The portal inbox: the unread count and the latest messages of the signed-in customer."""
+    """The portal inbox: the unread count (the unread messages themselves are listed, with Dismiss, by loyalty's messages section) and the Web Push switch."""
     from loyalty.selectors import customer_messages_recent
 
     merchant = getattr(request, "merchant", None)

@@ -57,3 +57,19 @@ def test_campaign_push_goes_to_inbox_and_to_the_allowed_browser(merchant, settin
     assert sent[0]["subscription_info"]["endpoint"] == SUBSCRIPTION["endpoint"]
     assert json.loads(sent[0]["data"]) == {"title": "Hi", "body": "Hello Anna"}
     assert sent[0]["vapid_private_key"] == "private"
+
+
+def test_portal_inbox_shows_the_unread_count(merchant):
+    customer = customer_create(merchant)
+    campaign = mailing.campaign_create(merchant=merchant, data={"code": "u", "name": "U", "channels": ["push"], "subject": "News",
+                                                                "text": "Hello"})
+    import campaigns.channels as ch
+
+    original = ch.is_quiet
+    ch.is_quiet = lambda *, merchant, now: False
+    try:
+        mailing.campaign_run(campaign=campaign, now=timezone.now())
+    finally:
+        ch.is_quiet = original
+    page = portal_for(customer).get(f"/my/{merchant.slug}/").content.decode()
+    assert 'data-testid="inbox-unread"' in page and "1 unread" in page and "Hello" in page
