@@ -60,8 +60,19 @@ def register_screens() -> None:
 
 
 # Each part of the app appends its registration here (menus, customer read, portal sections, checkout hooks).
+def register_messaging() -> None:
+    """Campaigns, triggers and product requests: job schedules, menus, the counter part and the portal inbox."""
+    from django.apps import apps
+
+    from campaigns import messaging_ready
+
+    messaging_ready.register(apps.get_app_config("campaigns"))
+
+
+# Each part of the app appends its registration here (menus, customer read, portal sections, checkout hooks).
 REGISTER = [
     register_segments,
     register_engagement,
     register_screens,
+    register_messaging,
 ]

@@ -35,6 +35,8 @@ class Program(models.Model):
     max_receipt_amount = models.DecimalField(null=True, blank=True, **MONEY)
     # The counter asks the cashier to confirm a sale whose subtotal is larger; null = never asks.
     counter_confirm_amount = models.DecimalField(null=True, blank=True, default=Decimal("50000.00"), **MONEY)
+    # At most this many marketing messages (campaigns) to one customer in 7 days; null = no cap. Triggered ones are exempt.
+    max_marketing_per_week = models.PositiveIntegerField(null=True, blank=True)
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -329,3 +329,9 @@ def customer_import_can_run(*, merchant, job) -> bool:
     if not job.dry_run or job.status != CustomerImport.Status.DONE:
         return False
     return CustomerImport.objects.filter(merchant=merchant, pk=job.pk).annotate(size=Length("data")).filter(size__gt=0).exists()
+def customer_messages_recent(*, merchant: Merchant, customer: Customer, limit: int = 5) -> tuple[list, int]:
+    """The customer's latest portal messages, read or not, and how many are unread (the portal inbox)."""
+    from loyalty.models import CustomerMessage
+
+    mine = CustomerMessage.objects.filter(merchant=merchant, customer=customer)
+    return list(mine.order_by("-at", "-id")[:limit]), mine.filter(read_at__isnull=True).count()

@@ -279,3 +279,16 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = True
     SECURE_CONTENT_TYPE_NOSNIFF = True
     X_FRAME_OPTIONS = "DENY"
+
+# Campaigns and triggers (campaigns app): SMS gateway adapter, Web Push keys, the sending worker's batches.
+SMS_HTTP_URL = os.environ.get("SMS_HTTP_URL", "")  # base URL of the JSON SMS gateway (campaigns.channels.HttpSmsBackend)
+SMS_HTTP_TOKEN = os.environ.get("SMS_HTTP_TOKEN", "")
+SMS_HTTP_SENDER = os.environ.get("SMS_HTTP_SENDER", "")
+VAPID_PUBLIC_KEY = os.environ.get("VAPID_PUBLIC_KEY", "")
+VAPID_PRIVATE_KEY = os.environ.get("VAPID_PRIVATE_KEY", "")
+VAPID_SUBJECT = os.environ.get("VAPID_SUBJECT", "mailto:loyalty@localhost")
+SITE_URL = os.environ.get("SITE_URL", "")  # absolute links in emails (unsubscribe), e.g. https://loyalty.example.com
+CAMPAIGN_SEND_BATCH = int(os.environ.get("CAMPAIGN_SEND_BATCH", "500"))
+CAMPAIGN_SEND_PAUSE = float(os.environ.get("CAMPAIGN_SEND_PAUSE", "0"))  # seconds between batches (throttling)
+CAMPAIGN_CLAIM_LEASE = int(os.environ.get("CAMPAIGN_CLAIM_LEASE", "600"))  # seconds before an unconfirmed claim counts as interrupted
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH") or None  # for django.core.mail.backends.filebased.EmailBackend

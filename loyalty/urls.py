@@ -29,3 +29,9 @@ urlpatterns = [
     path("my/<slug:merchant_slug>/", include("referrals.portal.social_urls")),
     path("my/<slug:merchant_slug>/", include("loyalty.portal.urls")),
 ]
+
+# Campaigns, triggers and product requests (campaigns app).
+urlpatterns += [
+    path("my/<slug:merchant_slug>/m/", include("campaigns.portal.messaging_urls")),
+    path("office/messaging/", include("campaigns.office.messaging_urls")),
+]

@@ -206,3 +206,14 @@ def code_list_for_customer(*, merchant: Merchant, customer: Customer, now: datet
             .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
             .filter(Q(promotion__ends_at__isnull=True) | Q(promotion__ends_at__gt=now))
             .select_related("promotion").order_by("expires_at", "pk"))
+
+
+def personal_codes_used_count(*, merchant: Merchant, codes) -> int:
+    """How many of these personal codes were used at the till (campaign reports)."""
+    return PromoCode.objects.filter(merchant_id=merchant.pk, code__in=list(codes), used_at__isnull=False).count()
+
+
+def offers_used_count(*, merchant: Merchant, promotion_code: str, customer_ids, since) -> int:
+    """Personal offers of a promotion granted since `since` to these customers and used at least once (campaign reports)."""
+    return Offer.objects.filter(merchant_id=merchant.pk, promotion__code=promotion_code, customer_id__in=customer_ids,
+                                granted_at__gte=since, used__gt=0).count()

@@ -17,6 +17,7 @@ def base_settings(body: dict) -> dict:
 DEFAULTS = {
     "accrual_percent": "5.00", "max_redeem_percent": "100.00", "point_value": "1.00", "points_ttl_days": 365,
     "pending_days": 0, "welcome_bonus": 300, "welcome_bonus_ttl_days": 14, "max_receipt_amount": None, "counter_confirm_amount": "50000.00",
+    "max_marketing_per_week": None,
 }
 
 

@@ -16,3 +16,19 @@ urlpatterns = [
     path("badges", views.BadgeListCreateApi.as_view(), name="api-badges"),
     path("reports/nps", views.NpsReportApi.as_view(), name="api-report-nps"),
 ]
+
+# Campaigns, triggers and product requests.
+from campaigns.api import messaging_views as mv  # noqa: E402
+
+urlpatterns += [
+    path("campaigns", mv.CampaignListCreateApi.as_view(), name="api-campaigns"),
+    path("campaigns/<str:code>", mv.CampaignDetailApi.as_view(), name="api-campaign-detail"),
+    path("campaigns/<str:code>/preview", mv.CampaignPreviewApi.as_view(), name="api-campaign-preview"),
+    path("campaigns/<str:code>/test", mv.CampaignTestApi.as_view(), name="api-campaign-test"),
+    path("campaigns/<str:code>/send", mv.CampaignSendApi.as_view(), name="api-campaign-send"),
+    path("campaigns/<str:code>/report", mv.CampaignReportApi.as_view(), name="api-campaign-report"),
+    path("triggers", mv.TriggerListCreateApi.as_view(), name="api-triggers"),
+    path("triggers/<str:code>", mv.TriggerDetailApi.as_view(), name="api-trigger-detail"),
+    path("product-requests", mv.ProductRequestsApi.as_view(), name="api-product-requests"),
+    path("product-requests/notify", mv.ProductRequestsNotifyApi.as_view(), name="api-product-requests-notify"),
+]

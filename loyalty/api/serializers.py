@@ -34,6 +34,10 @@ class ProgramSerializer(serializers.Serializer):
         max_digits=14, decimal_places=2, allow_null=True,
         help_text="The counter screen asks the cashier to confirm a sale whose subtotal is larger; null = never asks",
     )
+    max_marketing_per_week = serializers.IntegerField(
+        allow_null=True, required=False, min_value=0, max_value=1000,
+        help_text="At most this many campaign messages to one customer in 7 days; null = no cap (triggered messages are exempt)",
+    )
 
 
     def get_fields(self):

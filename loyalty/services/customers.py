@@ -80,3 +80,17 @@ def customer_join_from_code(*, merchant: Merchant, login_code: LoginCode) -> Cus
             return customer_join(**profile)
     except Conflict:
         return Customer.objects.get(merchant=merchant, phone=data["phone"])
+
+
+def customer_messages_create_many(*, merchant_id: int, messages: list[tuple], at=None) -> int:
+    """Put messages in customers' portal inboxes in one insert (campaigns, triggers): `messages` holds
+    (customer id, title, body) tuples. Call inside the transaction that records the sending."""
+    from django.utils import timezone as _tz
+
+    from loyalty.models import CustomerMessage
+
+    at = at or _tz.now()
+    CustomerMessage.objects.bulk_create([
+        CustomerMessage(merchant_id=merchant_id, customer_id=customer_id, title=title[:200], body=body, at=at)
+        for customer_id, title, body in messages], batch_size=1000)
+    return len(messages)

@@ -22,6 +22,7 @@ PROGRAM_FIELDS = (
     "welcome_bonus_ttl_days",
     "max_receipt_amount",
     "counter_confirm_amount",
+    "max_marketing_per_week",
 )
 # Money settings: a positive amount at the currency's precision, or null for "off".
 PROGRAM_MONEY_FIELDS = ("max_receipt_amount", "counter_confirm_amount")
@@ -100,6 +101,7 @@ def program_validate(changes: dict, *, currency: str = "RUB") -> dict:
         "welcome_bonus_ttl_days": lambda v: _integer(v, field="welcome_bonus_ttl_days", low=1, high=36_500, nullable=True, errors=errors),
         "max_receipt_amount": lambda v: _money_or_null(v, field="max_receipt_amount", currency=currency, errors=errors),
         "counter_confirm_amount": lambda v: _money_or_null(v, field="counter_confirm_amount", currency=currency, errors=errors),
+        "max_marketing_per_week": lambda v: _integer(v, field="max_marketing_per_week", low=0, high=1000, nullable=True, errors=errors),
     }
     for name in PROGRAM_FIELDS:
         if name in changes:

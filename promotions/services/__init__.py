@@ -4,8 +4,9 @@ promotions: definitions (create, update, delete) and their API shape.
 codes: public codes and personal batches.
 offers: personal offers and material gifts.
 """
-from promotions.services.codes import code_batch_create, code_create, codes_create  # noqa: F401
-from promotions.services.offers import gift_grant, gift_withdraw, offer_grant, offer_validate, offer_withdraw  # noqa: F401
+from promotions.services.codes import code_batch_create, code_create, codes_create, codes_issue_personal  # noqa: F401
+from promotions.services.offers import (gift_grant, gift_validate, gift_withdraw, gifts_grant_many, offer_grant,  # noqa: F401
+                                        offer_validate, offer_withdraw, offers_grant_many)
 from promotions.services.promotions import (  # noqa: F401
     promotion_as_dict,
     promotion_create,

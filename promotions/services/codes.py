@@ -168,3 +168,26 @@ def _taken(*, promotion: Promotion, codes: list[str]) -> set[str]:
         taken |= {upper[value] for value in found}
     return taken
 
+
+
+def codes_issue_personal(*, promotion: Promotion, customer_ids, expires_at=None) -> dict[str, str]:
+    """A fresh personal single-use code of `promotion` bound to each of `customer_ids` (campaigns), set-based.
+
+    Returns {customer id: code}. Call inside a transaction.
+    """
+    ids = [str(pk) for pk in customer_ids]
+    if not ids:
+        return {}
+    now = timezone.now()
+    for attempt in range(5):
+        try:
+            with transaction.atomic():
+                codes = _fresh_codes(promotion=promotion, prefix="", count=len(ids))
+                PromoCode.objects.bulk_create([
+                    PromoCode(merchant_id=promotion.merchant_id, promotion=promotion, code=code, kind=PromoCode.Kind.PERSONAL,
+                              customer_id=pk, expires_at=expires_at, created_at=now) for code, pk in zip(codes, ids)], batch_size=BATCH_SIZE)
+            return dict(zip(ids, codes))
+        except IntegrityError:  # a parallel batch drew one of the same codes: draw again
+            if attempt == 4:
+                raise
+    return {}

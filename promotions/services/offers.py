@@ -131,3 +131,45 @@ def gift_withdraw(*, gift: Gift, actor: User | None = None, now: datetime | None
     audit_record(merchant=gift.customer.merchant, actor=actor, action="promotion.gift_withdrawn", target=gift.customer.phone,
                  data={"gift": gift.pk, "name": gift.name, "customer": str(gift.customer_id)})
     return gift
+
+
+def gift_validate(data) -> dict:
+    """Check a gift's fields without granting it: `{"name", "sku", "quantity", "expires_at"}` cleaned.
+
+    Raises:
+        ValidationError: each bad field named.
+    """
+    if not isinstance(data, dict):
+        raise ValidationError({"non_field_errors": [_("Send a JSON object.")]})
+    errors: dict = {}
+    unknown_keys_check(data, GIFT_KEYS, errors=errors)
+    for key in ("name", "sku"):
+        if key not in data:
+            errors[key] = [_("This field is required.")]
+    name = _text(data.get("name", ""), field="name", errors=errors, max_length=200, required=True)
+    sku = _text(data.get("sku", ""), field="sku", errors=errors, max_length=64, required=True)
+    quantity = _decimal(data.get("quantity", "1"), field="quantity", errors=errors, places=3, nullable=False)
+    if quantity is not None and quantity == "0.000":
+        errors["quantity"] = [_("Must be greater than zero.")]
+    expires_at = moment_parse(data.get("expires_at"), field="expires_at", errors=errors)
+    if errors:
+        raise ValidationError(errors)
+    return {"name": name, "sku": sku, "quantity": Decimal(quantity), "expires_at": expires_at}
+
+
+def offers_grant_many(*, merchant_id: int, customer_ids, promotion: Promotion, days: int | None, uses: int | None,
+                      now: datetime) -> int:
+    """Give each of `customer_ids` a personal offer of `promotion` (campaigns): one bulk insert. Call inside a transaction."""
+    ends_at = now + timedelta(days=days) if days else None
+    rows = [Offer(merchant_id=merchant_id, customer_id=pk, promotion=promotion, granted_at=now, ends_at=ends_at, uses_left=uses)
+            for pk in customer_ids]
+    Offer.objects.bulk_create(rows, batch_size=1000)
+    return len(rows)
+
+
+def gifts_grant_many(*, merchant_id: int, customer_ids, gift: dict) -> int:
+    """Give each of `customer_ids` the gift `gift` (as gift_validate cleaned it): one bulk insert. Call inside a transaction."""
+    rows = [Gift(merchant_id=merchant_id, customer_id=pk, name=gift["name"], sku=gift["sku"], quantity=gift["quantity"],
+                 expires_at=gift["expires_at"]) for pk in customer_ids]
+    Gift.objects.bulk_create(rows, batch_size=1000)
+    return len(rows)
