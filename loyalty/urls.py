@@ -7,6 +7,7 @@ from accounts.views import favicon, home
 urlpatterns = [
     path("api/v1/", include("loyalty.api.urls")),
     path("api/v1/", include("promotions.api.urls")),
+    path("api/v1/", include("analytics.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("i18n/", include("django.conf.urls.i18n")),
@@ -17,6 +18,7 @@ urlpatterns = [
     path("", home, name="home"),
     path("accounts/", include("accounts.urls")),
     path("office/promotions/", include("promotions.office.urls")),
+    path("office/reports/", include("analytics.office.urls")),
     path("office/", include("loyalty.office.urls")),
     path("counter/", include("loyalty.counter.urls")),
     path("my/<slug:merchant_slug>/", include("loyalty.portal.urls")),
