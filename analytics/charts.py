@@ -1,11 +1,10 @@
 """Server-rendered SVG charts for the report pages (no JavaScript): numbers in, coordinates out."""
 from __future__ import annotations
 
-WIDTH, HEIGHT, PAD_LEFT, PAD_BOTTOM, PAD_TOP = 720, 220, 64, 24, 12
+WIDTH, HEIGHT, PAD_LEFT, PAD_BOTTOM, PAD_TOP, PAD_RIGHT = 720, 220, 64, 24, 12, 32
 
 
-def _scale(values: list[int | float], floor_zero: bool = True) -> tuple[float, float]:
-    low = min([0] if floor_zero else [] + values) if values else 0
+def _scale(values: list[int | float]) -> tuple[float, float]:
     low = min(values + [0]) if values else 0
     high = max(values + [1]) if values else 1
     return float(low), float(high if high > low else low + 1)
@@ -16,7 +15,7 @@ def line_chart(*, labels: list[str], series: list[dict]) -> dict:
     values = [v for item in series for v in item["values"]]
     low, high = _scale(values)
     n = max(len(labels), 2)
-    plot_w, plot_h = WIDTH - PAD_LEFT - 8, HEIGHT - PAD_TOP - PAD_BOTTOM
+    plot_w, plot_h = WIDTH - PAD_LEFT - PAD_RIGHT, HEIGHT - PAD_TOP - PAD_BOTTOM
 
     def x(i):
         return PAD_LEFT + plot_w * i / (n - 1)
@@ -30,7 +29,7 @@ def line_chart(*, labels: list[str], series: list[dict]) -> dict:
     step = max(1, len(labels) // 6)
     xlabels = [{"x": round(x(i), 1), "text": label} for i, label in enumerate(labels) if i % step == 0]
     return {"width": WIDTH, "height": HEIGHT, "left": PAD_LEFT, "bottom": HEIGHT - PAD_BOTTOM, "lines": lines, "ticks": ticks,
-            "xlabels": xlabels, "right": WIDTH - 8}
+            "xlabels": xlabels, "right": WIDTH - PAD_RIGHT}
 
 
 def bar_chart(*, labels: list[str], series: list[dict]) -> dict:
@@ -38,7 +37,7 @@ def bar_chart(*, labels: list[str], series: list[dict]) -> dict:
     values = [v for item in series for v in item["values"]]
     low, high = _scale(values)
     groups = max(len(labels), 1)
-    plot_w, plot_h = WIDTH - PAD_LEFT - 8, HEIGHT - PAD_TOP - PAD_BOTTOM
+    plot_w, plot_h = WIDTH - PAD_LEFT - PAD_RIGHT, HEIGHT - PAD_TOP - PAD_BOTTOM
     group_w = plot_w / groups
     bar_w = max(group_w * 0.8 / max(len(series), 1), 1)
 
@@ -56,4 +55,4 @@ def bar_chart(*, labels: list[str], series: list[dict]) -> dict:
     step = max(1, len(labels) // 6)
     xlabels = [{"x": round(PAD_LEFT + group_w * (i + 0.5), 1), "text": label} for i, label in enumerate(labels) if i % step == 0]
     return {"width": WIDTH, "height": HEIGHT, "left": PAD_LEFT, "bottom": HEIGHT - PAD_BOTTOM, "bars": bars, "ticks": ticks,
-            "xlabels": xlabels, "legend": [{"name": item["name"], "color": item["color"]} for item in series], "right": WIDTH - 8}
+            "xlabels": xlabels, "legend": [{"name": item["name"], "color": item["color"]} for item in series], "right": WIDTH - PAD_RIGHT}

@@ -6,6 +6,7 @@ from collections import OrderedDict
 from datetime import date
 
 from django.shortcuts import render
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts import selectors as account_selectors
@@ -15,6 +16,7 @@ from analytics import reports, tables
 from analytics.charts import bar_chart, line_chart
 from analytics.exports import table_response
 from analytics.periods import period_parse
+from loyalty.models import EntryKind
 
 office = staff_required(*OFFICE_ROLES)
 COLORS = {"accrued": "#2563eb", "redeemed": "#16a34a", "expired": "#dc2626", "liability": "#7c3aed"}
@@ -40,9 +42,9 @@ def _page(request, *, name: str, build, table, template: str, extra=None):
 
 
 def _buckets(series: list[dict]) -> tuple[list[str], list[dict]]:
-    """Per day up to 62 days, else per month: flows summed, liability at the bucket's end."""
+    """Per day up to 62 days, else per month: flows summed, liability at the bucket's end. Labels in the reader's language."""
     if len(series) <= 62:
-        return [item["day"][5:] for item in series], series
+        return [date_format(date.fromisoformat(item["day"]), "j M") for item in series], series
     months: OrderedDict = OrderedDict()
     for item in series:
         key = item["day"][:7]
@@ -50,7 +52,7 @@ def _buckets(series: list[dict]) -> tuple[list[str], list[dict]]:
         for name in ("accrued", "redeemed", "expired"):
             bucket[name] += item[name]
         bucket["liability"] = item["liability"]
-    return list(months), list(months.values())
+    return [date_format(date.fromisoformat(key + "-01"), "M Y") for key in months], list(months.values())
 
 
 def _economics_extra(period, data):
@@ -63,7 +65,16 @@ def _economics_extra(period, data):
     liability = line_chart(labels=labels, series=[
         {"name": _("Liability"), "values": [b["liability"] for b in buckets], "color": COLORS["liability"]}])
     discount_total = sum(float(v) for v in data["discounts"].values())
-    return {"flows_chart": flows, "liability_chart": liability, "discount_total": discount_total}
+    return {"flows_chart": flows, "liability_chart": liability, "discount_total": discount_total,
+            "by_kind": [(_kind_label(kind), value) for kind, value in data["points"]["by_kind"].items()],
+            "other_debits": [(_kind_label(kind), value) for kind, value in data["points"]["other_debits"].items()]}
+
+
+def _kind_label(kind: str) -> str:
+    try:
+        return str(EntryKind(kind).label)
+    except ValueError:
+        return kind
 
 
 @office
