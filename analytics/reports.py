@@ -22,6 +22,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.db import connection
+
 from analytics import selectors
 from analytics.periods import Period, local_midnight
 from analytics.selectors import MECHANICS, ZERO, Figures
@@ -188,10 +190,7 @@ def customers_report(period: Period) -> dict:
     merchant, store = period.merchant, period.store
     figures = period_figures(period)
     previous = period.previous()
-    buyers = selectors.buyers_get(merchant=merchant, start=period.start, end=period.end, store=store)
-    previous_buyers = selectors.buyers_get(merchant=merchant, start=previous.start, end=previous.end, store=store)["buyers"]
-    returning = selectors.returning_buyers_count(merchant=merchant, previous=(previous.start, previous.end),
-                                                 current=(period.start, period.end), store=store)
+    buyers = _buyer_counts(period, previous)
     members = selectors.members_count(merchant=merchant, end=period.end, store=store)
     lifetime = Period(merchant=merchant, first=date(1900, 1, 2), last=period.last, store=store, today=period.today)
     lifetime_revenue = _lifetime_member_revenue(lifetime)
@@ -205,10 +204,10 @@ def customers_report(period: Period) -> dict:
         "new_members": figures.new_members,
         "buyers": buyers["buyers"],
         "repeat_buyers": buyers["repeat"],
-        "previous_buyers": previous_buyers,
-        "returning_buyers": returning,
+        "previous_buyers": buyers["previous_buyers"],
+        "returning_buyers": buyers["returning"],
         "purchases": figures.member_receipts,
-        "crr": share(returning, previous_buyers),
+        "crr": share(buyers["returning"], buyers["previous_buyers"]),
         "repeat_rate": share(buyers["repeat"], buyers["buyers"]),
         "frequency": share(figures.member_receipts, buyers["buyers"]),
         "average_check": {
@@ -217,6 +216,25 @@ def customers_report(period: Period) -> dict:
         },
         "clv": money(lifetime_revenue / members) if members else "0.00",
     }
+
+
+def _buyer_counts(period: Period, previous: Period) -> dict:
+    """Buyers, repeat buyers, previous buyers and returning buyers: from the customers' day lists of
+    rolled-up days plus live receipts on PostgreSQL, from receipts alone elsewhere."""
+    merchant, store = period.merchant, period.store
+    if connection.vendor == "postgresql":
+        live = []
+        for which, span in (("current", period), ("previous", previous)):
+            _rolled, runs = _plan(span)
+            live.extend((local_midnight(first, span.zone), local_midnight(last + timedelta(days=1), span.zone), which) for first, last in runs)
+        # The day lists hold only rolled-up days, so the whole spans can be searched in them.
+        return selectors.buyer_counts_rolled(merchant=merchant, current=(period.first, period.last),
+                                             previous=(previous.first, previous.last), live=live, store=store)
+    buyers = selectors.buyers_get(merchant=merchant, start=period.start, end=period.end, store=store)
+    previous_buyers = selectors.buyers_get(merchant=merchant, start=previous.start, end=previous.end, store=store)["buyers"]
+    returning = selectors.returning_buyers_count(merchant=merchant, previous=(previous.start, previous.end),
+                                                 current=(period.start, period.end), store=store)
+    return {**buyers, "previous_buyers": previous_buyers, "returning": returning}
 
 
 def _lifetime_member_revenue(period: Period) -> Decimal:

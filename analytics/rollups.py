@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max, Min
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -21,7 +21,7 @@ from django.utils import timezone
 from accounts.models import Customer, Merchant
 from analytics.models import PointsDay, RollupDay, SalesDay
 from analytics.periods import local_midnight
-from analytics.selectors import figures_by_store_live
+from analytics.selectors import day_number, figures_by_store_live
 from loyalty.models import Entry, Lot, Receipt, Refund
 
 ROLLUP_REDO_DAYS = getattr(settings, "ANALYTICS_ROLLUP_REDO_DAYS", 2)
@@ -49,8 +49,32 @@ def rollup_day(*, merchant: Merchant, day: date, now: datetime | None = None) ->
                                     credited=figures.credited.get(kind, 0), debited=figures.debited.get(kind, 0)))
     SalesDay.objects.bulk_create(sales)
     PointsDay.objects.bulk_create(points)
+    if connection.vendor == "postgresql":
+        _customer_days_write(merchant=merchant, day=day, start=start, end=end)
     RollupDay.objects.update_or_create(merchant=merchant, day=day, defaults={"computed_at": now or timezone.now()})
     return len(sales) + len(points)
+
+
+def _customer_days_write(*, merchant: Merchant, day: date, start: datetime, end: datetime) -> None:
+    """Put the day into each member's day list, once per receipt: one INSERT … SELECT … ON CONFLICT.
+
+    The members with receipts on a day only grow (receipts are never deleted nor moved), so taking
+    the day out of their lists and putting it back as many times as they have receipts makes a re-run
+    write the same lists."""
+    number = day_number(day)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO analytics_customerdays (merchant_id, customer_id, store_id, days)
+            SELECT %s, r.customer_id, r.store_id, array_fill(%s::integer, ARRAY[count(*)::integer])
+            FROM loyalty_receipt r
+            WHERE r.merchant_id = %s AND r.customer_id IS NOT NULL AND r.purchased_at >= %s AND r.purchased_at < %s
+            GROUP BY r.customer_id, r.store_id
+            ON CONFLICT (merchant_id, customer_id, store_id) DO UPDATE SET days = (
+                SELECT array_agg(x ORDER BY x) FROM unnest(array_remove(analytics_customerdays.days, %s) || EXCLUDED.days) AS x)
+            """,
+            [merchant.pk, number, merchant.pk, start, end, number],
+        )
 
 
 def _first_activity(merchant: Merchant, zone: ZoneInfo) -> date | None:

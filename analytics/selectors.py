@@ -206,6 +206,48 @@ def net_points_live(*, merchant: Merchant, start: datetime | None, end: datetime
 
 # ------------------------------------------------------------------ customers
 
+DAY_ZERO = date(2000, 1, 1)
+
+
+def day_number(day: date) -> int:
+    """A merchant's day as the integer the customers' day lists hold."""
+    return (day - DAY_ZERO).days
+
+
+def buyer_counts_rolled(*, merchant: Merchant, current: tuple[date, date], previous: tuple[date, date],
+                        live: list[tuple[datetime, datetime, str]], store: Store | None = None) -> dict:
+    """PostgreSQL: buyers, repeat buyers, previous buyers and returning buyers in one query.
+
+    Receipts of rolled-up days are counted from the customers' day lists (two binary searches per
+    list and period, width_bucket); `live` ranges, each tagged "current" or "previous", from receipts.
+    """
+    a, b = day_number(current[0]), day_number(current[1])
+    pa, pb = day_number(previous[0]), day_number(previous[1])
+    params: list = [b, a - 1, pb, pa - 1, merchant.pk]
+    where_store = ""
+    if store is not None:
+        where_store = " AND store_id = %s"
+        params.append(store.pk)
+    live_sql = ""
+    for start, end, which in live:
+        live_sql += (" UNION ALL SELECT customer_id, " + ("count(*), 0" if which == "current" else "0, count(*)") +
+                     " FROM loyalty_receipt WHERE merchant_id = %s AND customer_id IS NOT NULL AND purchased_at >= %s AND purchased_at < %s"
+                     + (" AND store_id = %s" if store is not None else "") + " GROUP BY customer_id")
+        params.extend([merchant.pk, start, end] + ([store.pk] if store is not None else []))
+    sql = f"""
+        SELECT count(*) FILTER (WHERE cur > 0), count(*) FILTER (WHERE cur > 1), count(*) FILTER (WHERE prev > 0),
+               count(*) FILTER (WHERE prev > 0 AND cur > 0)
+        FROM (SELECT customer_id, sum(cur) AS cur, sum(prev) AS prev FROM (
+            SELECT customer_id, width_bucket(%s, days) - width_bucket(%s, days) AS cur,
+                   width_bucket(%s, days) - width_bucket(%s, days) AS prev
+            FROM analytics_customerdays WHERE merchant_id = %s{where_store}
+            {live_sql}) u GROUP BY customer_id) t"""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        buyers, repeat, previous_buyers, returning = cursor.fetchone()
+    return {"buyers": buyers or 0, "repeat": repeat or 0, "previous_buyers": previous_buyers or 0, "returning": returning or 0}
+
+
 
 def members_count(*, merchant: Merchant, end: datetime, store: Store | None = None) -> int:
     members = Customer.objects.filter(merchant=merchant, created_at__lt=end)

@@ -75,3 +75,28 @@ class PointsDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.merchant_id} {self.day} {self.kind}"
+
+
+class DayListField(models.Field):
+    """A sorted list of day numbers: `integer[]` on PostgreSQL (read with width_bucket, a binary search);
+    on SQLite a text column that stays empty (the customers' distinct counts are computed live there)."""
+
+    def db_type(self, connection):
+        return "integer[]" if connection.vendor == "postgresql" else "text"
+
+
+class CustomerDays(models.Model):
+    """PostgreSQL only: per member and store, the days (analytics.selectors.day_number) of every receipt
+    of a rolled-up day, one element per receipt, sorted; so buyers, repeat buyers and returning buyers of
+    any period are counted by scanning members rather than receipts. Written by the rollup job with its day."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+", db_index=False)
+    customer = models.ForeignKey("accounts.Customer", on_delete=models.CASCADE, related_name="+", db_index=False)
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+", db_index=False)
+    days = DayListField(null=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["merchant", "customer", "store"], name="customerdays_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} at {self.store_id}"

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accounts.models import Store
-from analytics.models import PointsDay, RollupDay, SalesDay
+from analytics.models import CustomerDays, PointsDay, RollupDay, SalesDay
 from analytics.periods import period_parse
 from analytics.reports import customers_report, economics_report
 from analytics.rollups import days_to_roll, rollup_day, rollups_run
@@ -44,6 +44,11 @@ def history(merchant):
     return main, north
 
 
+def day_lists(merchant) -> list:
+    """The customers' day lists (PostgreSQL; empty on SQLite, where nothing writes them)."""
+    return sorted((str(row.customer_id), row.store_id, str(row.days)) for row in CustomerDays.objects.filter(merchant=merchant))
+
+
 def reports(merchant, now, store=None):
     params = {"from": "2026-11-01", "to": "2026-11-12", **({"store": store} if store else {})}
     period = period_parse(merchant=merchant, params=params, now=now)
@@ -69,10 +74,10 @@ def test_a_rerun_of_a_day_writes_the_same_rows(merchant):
         return (sorted(SalesDay.objects.filter(merchant=merchant).values_list("store_id", "day", "receipts", "revenue", "new_members"), key=str),
                 sorted(PointsDay.objects.filter(merchant=merchant).values_list("store_id", "day", "kind", "credited", "debited"), key=str))
 
-    before = rows()
+    before = rows() + (day_lists(merchant),)
     rollup_day(merchant=merchant, day=at(5).date())
     call_command("rollup_reports", "--now", at(12, 15).isoformat())
-    assert rows() == before
+    assert rows() + (day_lists(merchant),) == before
 
 
 def test_a_late_receipt_or_return_rolls_its_day_again(merchant):
@@ -92,6 +97,7 @@ def test_a_late_receipt_or_return_rolls_its_day_again(merchant):
     RollupDay.objects.filter(merchant=merchant).delete()
     SalesDay.objects.filter(merchant=merchant).delete()
     PointsDay.objects.filter(merchant=merchant).delete()
+    CustomerDays.objects.filter(merchant=merchant).delete()
     assert reports(merchant, at(12, 17)) == fresh
 
 
@@ -149,3 +155,17 @@ def test_economics_reconciles_with_the_ledger(steps, roll):
         sold = Receipt.objects.filter(merchant=merchant, purchased_at__gte=start, purchased_at__lt=end)
         assert Decimal(report["revenue"]) == sum((r.subtotal - r.discount - r.refunded_cost for r in sold), Decimal("0"))
         assert report["receipts"] == sold.count()
+
+
+@pytest.mark.postgres
+def test_day_lists_hold_one_day_per_receipt_sorted(merchant):
+    main, north = history(merchant)
+    rollups_run(now=at(12, 15))
+    from analytics.selectors import day_number
+
+    lists = {(row.customer_id, row.store_id): row.days for row in CustomerDays.objects.filter(merchant=merchant)}
+    receipts = Receipt.objects.filter(merchant=merchant, customer__isnull=False, purchased_at__lt=at(12, 0))
+    expected: dict = {}
+    for receipt in receipts:
+        expected.setdefault((receipt.customer_id, receipt.store_id), []).append(day_number(receipt.purchased_at.astimezone(MSK).date()))
+    assert lists == {key: sorted(days) for key, days in expected.items()}
