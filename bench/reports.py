@@ -71,7 +71,7 @@ def generate_sql(*, merchant_id: int, store_ids: list[int], customers: int, rece
                      (100 + (i * 37) % 2900)::numeric(14, 2) AS s,
                      CASE WHEN i % 10 = 3 THEN ((100 + (i * 37) % 2900) * 0.05)::numeric(14, 2) ELSE 0 END AS d,
                      CASE WHEN i % 10 < 7 AND i % 5 = 1 THEN 50 ELSE 0 END AS r
-              FROM generate_series(1, {receipts}) i) g
+              FROM generate_series(1::bigint, {receipts}) i) g
         WHERE t < now()"""),
         ("accrual entries", f"""
         INSERT INTO loyalty_entry (merchant_id, customer_id, kind, points, at, description, description_code, receipt_id)
