@@ -20,7 +20,9 @@ from decimal import Decimal
 from accounts.models import Customer
 from loyalty.models import Lot, PointsAccount, Receipt, ReceiptLine, Tier
 from loyalty.services.ledger import points_earn
+from referrals.services.invite_links import invite_link_create
 from tests.factories import MerchantFactory, customer_create, program_set
+
 
 NOW = datetime(2026, 6, 15, 12, 0, tzinfo=dt_timezone.utc)
 
@@ -48,6 +50,9 @@ def build_world():
     program_set(merchant, welcome_bonus=0)
     gold = Tier.objects.create(merchant=merchant, code="gold", name="Gold", rank=3)
     silver = Tier.objects.create(merchant=merchant, code="silver", name="Silver", rank=2)
+    # Ann and Dan joined through invite links: the links must exist (an unknown one refuses the join).
+    for code in ("summer", "spring"):
+        invite_link_create(merchant=merchant, data={"code": code, "name": code.title(), "channel": "poster"})
 
     ann = customer_create(merchant, name="Ann", gender="m", birthday=date(1990, 6, 15), at=_at(date(2026, 1, 1)),
                           consent_email=True, consent_sms=False, invite="summer")
@@ -72,6 +77,7 @@ def build_world():
     assert not Lot.objects.filter(customer__in=[bea, cat, dan]).exists()
 
     other = MerchantFactory()
+    invite_link_create(merchant=other, data={"code": "summer", "name": "Summer", "channel": "poster"})
     stranger = customer_create(other, name="Stranger", gender="f", birthday=date(1990, 6, 15), at=_at(date(2026, 1, 1)),
                                consent_email=True, consent_sms=True, invite="summer")
     _receipt(stranger, "X1", _at(date(2026, 6, 1)), "1000.00", sku="MILK", category="dairy")
