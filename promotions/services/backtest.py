@@ -23,7 +23,7 @@ from loyalty.money import money_quantize
 from loyalty.models import PointsAccount, Receipt, ReceiptLine, Tier
 from loyalty.services.tiers import tier_rules
 from promotions.models import Offer, Promotion
-from promotions.pipeline import NAME, step_promotion_points, step_promotions
+from promotions.pipeline import NAME, promotion_eligible, step_promotion_points, step_promotions
 from promotions.services.validation import promotion_validate
 from promotions.specs import Limits, Offer as OfferSpec, PromotionSpec, PromotionsState, spec_from_dict
 
@@ -72,10 +72,25 @@ def promotion_spec_build(*, merchant: Merchant, promotion_dict: dict, live: bool
 def _ctx(*, merchant: Merchant, program, language: str, has_customer: bool, tier, state: PromotionsState) -> CheckoutContext:
     return CheckoutContext(
         currency=merchant.currency, language=language,
-        program=ProgramRules(accrual_percent=program.accrual_percent, max_redeem_percent=program.max_redeem_percent,
-                             point_value=program.point_value, max_receipt_amount=None),
+        program=_program_rules(program),
         has_customer=has_customer, tier=tier_rules(tier), extras={NAME: state},
     )
+
+
+def _program_rules(program) -> ProgramRules:
+    return ProgramRules(accrual_percent=program.accrual_percent, max_redeem_percent=program.max_redeem_percent,
+                        point_value=program.point_value, max_receipt_amount=None)
+
+
+class _Receipt:
+    """What `promotion_eligible` reads of a receipt before it is priced: its lines and subtotal."""
+
+    __slots__ = ("lines", "subtotal")
+
+    def __init__(self, lines: tuple, currency: str, with_subtotal: bool):
+        self.lines = lines
+        # As step_price_lines prices it; read only by a minimum-subtotal condition.
+        self.subtotal = sum((money_quantize(line.quantity * line.price, currency) for line in lines), ZERO) if with_subtotal else ZERO
 
 
 def _promotion_entry(calc, code: str) -> dict | None:
@@ -127,6 +142,7 @@ def promotion_backtest(*, promotion_dict: dict, merchant: Merchant, days: int, n
                 .order_by("receipt_id", "position").values_list("receipt_id", "sku", "name", "category", "quantity", "price"))
         for receipt_id, sku, name, category, quantity, price in rows.iterator(chunk_size=5000):
             lines.setdefault(receipt_id, []).append(DraftLine(sku=sku, name=name, category=category, quantity=quantity, price=price))
+        lines = {receipt_id: tuple(items) for receipt_id, items in lines.items()}
     customer_ids = {row["customer_id"] for row in receipts if row["customer_id"]}
     tiers = {}
     earlier: dict = {}
@@ -157,8 +173,11 @@ def promotion_backtest(*, promotion_dict: dict, merchant: Merchant, days: int, n
     discount = ZERO
     extra_points = 0
     revenue = ZERO
-    language = merchant.language
     every_nth = spec.conditions.every_nth
+    steps = promotion_steps()
+    rules = _program_rules(program)
+    tier_rules_by_id: dict = {}
+    with_subtotal = spec.conditions.min_subtotal is not None
     for row in receipts:
         customer_id = row["customer_id"]
         moment = row["purchased_at"]
@@ -173,12 +192,24 @@ def promotion_backtest(*, promotion_dict: dict, merchant: Merchant, days: int, n
             stamps={spec.code: stamps.get(customer_id, 0)} if every_nth and customer_id else {},
             previous_purchase=previous.get(customer_id), first_purchase=bool(customer_id) and customer_id not in has_earlier,
         )
-        ctx = _ctx(merchant=merchant, program=program, language=language, has_customer=customer_id is not None, tier=tier, state=state)
-        try:
-            calc = calculate(Draft(lines=tuple(lines.get(row["pk"], ())), purchased_at=moment), ctx, promotion_steps())
-        except ApplicationError:  # a receipt the rules of today refuse is left out
-            calc = None
-        entry = _promotion_entry(calc, spec.code) if calc is not None else None
+        receipt_lines = lines.get(row["pk"], ())
+        # A receipt the promotion cannot apply to is not priced: its figures would hold no entry of it.
+        # (Priced, such a receipt never fails either: no limit on the receipt, no points asked.)
+        calc = None
+        if promotion_eligible(spec, state, _Receipt(receipt_lines, merchant.currency, with_subtotal)):
+            if tier is None:
+                rules_of_tier = None
+            elif tier.pk in tier_rules_by_id:
+                rules_of_tier = tier_rules_by_id[tier.pk]
+            else:
+                rules_of_tier = tier_rules_by_id[tier.pk] = tier_rules(tier)
+            ctx = CheckoutContext(currency=merchant.currency, language=merchant.language, program=rules,
+                                  has_customer=customer_id is not None, tier=rules_of_tier, extras={NAME: state}, render_texts=False)
+            try:
+                calc = calculate(Draft(lines=receipt_lines, purchased_at=moment), ctx, steps)
+            except ApplicationError:  # a receipt the rules of today refuse is left out
+                calc = False
+        entry = _promotion_entry(calc, spec.code) if calc else None
         if entry is not None:
             touched += 1
             if customer_id:
@@ -188,7 +219,7 @@ def promotion_backtest(*, promotion_dict: dict, merchant: Merchant, days: int, n
             revenue += row["subtotal"] - row["discount"]
             if every_nth and customer_id:
                 stamps[customer_id] = 0
-        elif every_nth and customer_id and calc is not None:
+        elif every_nth and customer_id and calc is not False:
             stamps[customer_id] = stamps.get(customer_id, 0) + 1
         if customer_id:
             previous[customer_id] = row["subtotal"] - row["discount"]
