@@ -30,6 +30,7 @@ from promotions.specs import Limits, Offer as OfferSpec, PromotionSpec, Promotio
 ZERO = Decimal("0")
 MAX_DAYS = 3650
 READ_ONLY = ("uses", "spent_amount", "spent_points")
+REFUSED = object()  # a receipt the pipeline refused to price: it neither counts nor stamps
 
 
 def promotion_steps() -> list:
@@ -177,6 +178,7 @@ def promotion_backtest(*, promotion_dict: dict, merchant: Merchant, days: int, n
     steps = promotion_steps()
     rules = _program_rules(program)
     tier_rules_by_id: dict = {}
+    priced: dict = {}
     with_subtotal = spec.conditions.min_subtotal is not None
     for row in receipts:
         customer_id = row["customer_id"]
@@ -194,23 +196,30 @@ def promotion_backtest(*, promotion_dict: dict, merchant: Merchant, days: int, n
         )
         receipt_lines = lines.get(row["pk"], ())
         # A receipt the promotion cannot apply to is not priced: its figures would hold no entry of it.
-        # (Priced, such a receipt never fails either: no limit on the receipt, no points asked.)
-        calc = None
+        entry = None
         if promotion_eligible(spec, state, _Receipt(receipt_lines, merchant.currency, with_subtotal)):
-            if tier is None:
-                rules_of_tier = None
-            elif tier.pk in tier_rules_by_id:
-                rules_of_tier = tier_rules_by_id[tier.pk]
+            # Once the promotion passed its judging, what it gives depends on the lines, whether there is a
+            # customer and their tier only (no codes, gifts or limits here): receipts alike are priced once.
+            key = (receipt_lines, customer_id is not None, tier.pk if tier is not None else None)
+            if key in priced:
+                entry = priced[key]
             else:
-                rules_of_tier = tier_rules_by_id[tier.pk] = tier_rules(tier)
-            ctx = CheckoutContext(currency=merchant.currency, language=merchant.language, program=rules,
-                                  has_customer=customer_id is not None, tier=rules_of_tier, extras={NAME: state}, render_texts=False)
-            try:
-                calc = calculate(Draft(lines=receipt_lines, purchased_at=moment), ctx, steps)
-            except ApplicationError:  # a receipt the rules of today refuse is left out
-                calc = False
-        entry = _promotion_entry(calc, spec.code) if calc else None
-        if entry is not None:
+                if tier is None:
+                    rules_of_tier = None
+                elif tier.pk in tier_rules_by_id:
+                    rules_of_tier = tier_rules_by_id[tier.pk]
+                else:
+                    rules_of_tier = tier_rules_by_id[tier.pk] = tier_rules(tier)
+                ctx = CheckoutContext(currency=merchant.currency, language=merchant.language, program=rules,
+                                      has_customer=customer_id is not None, tier=rules_of_tier, extras={NAME: state}, render_texts=False)
+                try:
+                    calc = calculate(Draft(lines=receipt_lines, purchased_at=moment), ctx, steps)
+                except ApplicationError:  # a receipt the rules of today refuse is left out
+                    calc = None
+                entry = priced[key] = _promotion_entry(calc, spec.code) if calc is not None else REFUSED
+        if entry is REFUSED:
+            pass
+        elif entry is not None:
             touched += 1
             if customer_id:
                 customers.add(customer_id)
@@ -219,7 +228,7 @@ def promotion_backtest(*, promotion_dict: dict, merchant: Merchant, days: int, n
             revenue += row["subtotal"] - row["discount"]
             if every_nth and customer_id:
                 stamps[customer_id] = 0
-        elif every_nth and customer_id and calc is not False:
+        elif every_nth and customer_id:
             stamps[customer_id] = stamps.get(customer_id, 0) + 1
         if customer_id:
             previous[customer_id] = row["subtotal"] - row["discount"]
