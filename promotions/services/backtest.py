@@ -5,7 +5,12 @@ committed receipts of the last `days` days, had it been live for them: its fixed
 `active` are set aside, its weekly windows, audience and conditions are judged for each receipt as of
 its time (customers at their current tier), limits ignored, alone, over the receipts' own lines. It
 reads set-based (the receipts, their lines, the customers' tiers, offers and earlier purchases in a
-few queries, whatever the number of receipts) and writes nothing.
+few queries, whatever the number of receipts, as plain tuples) and writes nothing.
+
+Fast, with the same figures as pricing every receipt: a receipt the promotion cannot apply to (its
+judging in `promotions.pipeline.promotion_eligible` says so) is not priced; the others are priced
+without rendering explanation texts, and receipts with the same lines, customer or none, and tier are
+priced once.
 """
 from __future__ import annotations
 
