@@ -1027,6 +1027,11 @@ class Bench:
             self.extra_columns()
             self.details["datagen"] = self.generate_customers(1, a.customers)
             self.load_customer_ids()
+            if a.only == "backtest":
+                # The back-test alone: its receipts go to as many of the generated customers.
+                self.phase_backtest()
+                self.report(started)
+                return 0
             self.phase_pgbench()
             self.start_gunicorn()
             self.phase_query_counts(0)
@@ -1129,6 +1134,8 @@ def parse_args(argv=None):
     parser.add_argument("--app-dir", help="serve and import the application from this directory instead of the repository "
                                           "(e.g. `git archive HEAD | tar -x -C /tmp/app` to bench the last commit)")
     parser.add_argument("--pgbench-time", type=int, help="pgbench -T seconds (default 30)")
+    parser.add_argument("--only", choices=("backtest",), help="run one phase alone after the customers are generated: "
+                                                               "`backtest` (give --customers at least --backtest-receipts)")
     args = parser.parse_args(argv)
     defaults = (dict(customers=20_000, lookup_customers=200_000, due_lots=200_000, duration=6, hot_duration=5, samples=300, pgbench_time=10,
                      backtest_receipts=20_000)
@@ -1140,6 +1147,8 @@ def parse_args(argv=None):
             setattr(args, name, value)
     if args.customers < 2:
         parser.error("--customers must be at least 2")
+    if args.only == "backtest" and args.backtest_receipts > args.customers:
+        parser.error("--only backtest needs --customers of at least --backtest-receipts (one receipt per customer)")
     if args.due_lots > max(args.lookup_customers, args.customers):
         parser.error("--due-lots cannot exceed the number of customers (one due lot per customer)")
     return args

@@ -9,6 +9,7 @@ the customer's lock before writing.
 """
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -80,6 +81,9 @@ class CheckoutContext:
     may_redeem: bool = True
     # Filled by later mechanics (tiers, promotions); steps read what they need from here.
     extras: dict = field(default_factory=dict)
+    # False: the figures only. `applied` entries keep their codes and parameters under `text` but their
+    # `name` and `detail` are left empty, and nothing is translated (a back-test pricing many receipts).
+    render_texts: bool = True
 
 
 @dataclass
@@ -170,11 +174,19 @@ class Calculation:
 
 Step = Callable[[Calculation, CheckoutContext], None]
 
+# Whether `explained` renders `name` and `detail` now: False inside a calculation whose context says
+# `render_texts=False`.
+_render_texts: ContextVar[bool] = ContextVar("checkout_render_texts", default=True)
+
 
 def explained(item: dict, *, name: dict, detail: list[dict]) -> dict:
     """An `applied` entry: `name` and `detail` in the active language (the context's), and under
     `text` the messages they come from, so a screen renders them in its reader's language
-    (loyalty.texts.applied_render; the API's `applied` drops `text`)."""
+    (loyalty.texts.applied_render; the API's `applied` drops `text`). Inside a calculation that
+    renders no texts, `name` and `detail` are empty."""
+    if not _render_texts.get():
+        return {"kind": item["kind"], "name": "", "detail": "", **{key: value for key, value in item.items() if key != "kind"},
+                "text": {"name": name, "detail": detail}}
     parts = [message_render(part) for part in detail]
     return {
         "kind": item["kind"],
@@ -394,7 +406,16 @@ def calculate(draft: Draft, ctx: CheckoutContext, steps: list[Step] | None = Non
         redeem_request=draft.redeem_points,
         max_redeem_percent=ctx.program.max_redeem_percent,
     )
-    with translation.override(ctx.language):
-        for step in steps if steps is not None else _pipeline():
-            step(calc, ctx)
+    steps = steps if steps is not None else _pipeline()
+    token = _render_texts.set(ctx.render_texts)
+    try:
+        if ctx.render_texts:
+            with translation.override(ctx.language):
+                for step in steps:
+                    step(calc, ctx)
+        else:
+            for step in steps:
+                step(calc, ctx)
+    finally:
+        _render_texts.reset(token)
     return calc

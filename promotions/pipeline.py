@@ -212,6 +212,24 @@ def _limits(spec: PromotionSpec, state: PromotionsState) -> dict | None:
     return message("promotion.not_applied.limits") if exhausted else None
 
 
+def promotion_eligible(spec: PromotionSpec, state: PromotionsState, calc) -> bool:
+    """Whether `spec` passes the judging `step_promotions` does before it acts (active, schedule,
+    audience, conditions, code, limits, a target line): what it must pass to appear in `applied`.
+
+    `calc` needs only `subtotal` (read when the conditions name a minimum) and `lines` (each with
+    `sku`, `category` and `quantity`): a back-test asks this before pricing a receipt at all.
+    """
+    if not spec.active or not _live(spec, state) or _audience(spec, state) is not None or not _conditions(spec, state, calc):
+        return False
+    if spec.conditions.code_required and not any(
+        lookup.status == CODE_VALID and lookup.promotion == spec.code for lookup in state.codes
+    ):
+        return False
+    if _limits(spec, state) is not None:
+        return False
+    return any(spec.target.matches(line.sku, line.category) for line in calc.lines)
+
+
 # ---------------------------------------------------------------- effects on lines
 
 

@@ -244,3 +244,18 @@ def test_calculate_is_pure_and_repeatable():
     context = ctx()
 
     assert calculate(the_draft, context).as_dict() == calculate(the_draft, context).as_dict()
+
+
+def test_a_calculation_without_texts_gives_the_same_figures_and_leaves_names_empty():
+    from dataclasses import replace
+
+    from loyalty.checkout import explained
+
+    priced = calculate(draft(("MILK-1", "2", "89.90"), ("BREAD", "1", "54.50"), redeem=100), ctx(points=300))
+    quiet = calculate(draft(("MILK-1", "2", "89.90"), ("BREAD", "1", "54.50"), redeem=100), replace(ctx(points=300), render_texts=False))
+    strip = lambda shape: {**shape, "applied": [{k: v for k, v in item.items() if k not in ("name", "detail")} for item in shape["applied"]]}  # noqa: E731
+    assert strip(quiet.as_dict()) == strip(priced.as_dict())
+    assert all(item["name"] == "" and item["detail"] == "" for item in quiet.applied)
+    # The messages stay, so a screen could still render them; and texts render again afterwards.
+    assert [item["text"] for item in quiet.applied] == [item["text"] for item in priced.applied]
+    assert explained({"kind": "accrual", "points": 1}, name={"code": "applied.redemption.name", "params": {}}, detail=[])["name"] == "Points redeemed"
