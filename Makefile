@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
-PYTEST_ARGS ?=
+PYTEST_ARGS ?= -n auto
 # `make run` is development: DEBUG on, and SMS sign-in and join codes printed in this terminal.
 SMS_BACKEND ?= accounts.sms.ConsoleSmsBackend
 
