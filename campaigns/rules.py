@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from accounts.inputs import InputError, decimal_parse, integer_parse
 from loyalty.models import Lot, PointsAccount, Receipt, ReceiptLine
+from referrals.models import InviteSignup
 
 OPS = ("eq", "in", "gte", "lte", "between")
 NUMBER_OPS = OPS
@@ -54,6 +55,7 @@ FIELDS: dict[str, FieldSpec] = {
     "birthday_in_days": FieldSpec("number", NUMBER_OPS),
     "tier": FieldSpec("text", SET_OPS),
     "invite_link": FieldSpec("text", SET_OPS),
+    "channel": FieldSpec("text", SET_OPS),
     "joined_days_ago": FieldSpec("number", NUMBER_OPS),
     "days_since_purchase": FieldSpec("number", NUMBER_OPS),
     "purchases": FieldSpec("number", NUMBER_OPS, days=True),
@@ -280,7 +282,7 @@ def _any(parts) -> Q:
 
 def _condition_q(cond: dict, merchant, moment: Moment) -> Q:
     name, op, value = cond["field"], cond["op"], cond["value"]
-    if name in ("gender", "tier", "invite_link", "bought_sku", "bought_category", "consent"):
+    if name in ("gender", "tier", "invite_link", "channel", "bought_sku", "bought_category", "consent"):
         values = value if op == "in" else [value]
         return _SET_FIELDS[name](values, merchant=merchant, moment=moment, days=cond.get("days"))
     intervals = _intervals(op, value)
@@ -306,8 +308,19 @@ def _tier(values, *, merchant, **_kw) -> Q:
     return Q(Exists(accounts))
 
 
-def _invite_link(values, **_kw) -> Q:
-    return Q(invite_code__in=values)
+def _signups(merchant):
+    return InviteSignup.objects.filter(merchant=merchant, customer=OuterRef("pk"))
+
+
+def _invite_link(values, *, merchant, **_kw) -> Q:
+    """Joined through one of these links: the sign-up the referrals app recorded (link codes are lower case)."""
+    codes = sorted({value.lower() for value in values})
+    return Q(Exists(_signups(merchant).filter(link__code__in=codes)))
+
+
+def _channel(values, *, merchant, **_kw) -> Q:
+    """Joined through a link labelled with one of these channels (as typed on the link, exactly)."""
+    return Q(Exists(_signups(merchant).filter(link__channel__in=values)))
 
 
 def _lines(merchant, moment: Moment, days):
@@ -332,7 +345,7 @@ def _bought_category(values, *, merchant, moment, days) -> Q:
     return _bought(_lines(merchant, moment, days).filter(category__in=values), moment)
 
 
-_SET_FIELDS = {"gender": _gender, "tier": _tier, "invite_link": _invite_link, "bought_sku": _bought_sku,
+_SET_FIELDS = {"gender": _gender, "tier": _tier, "invite_link": _invite_link, "channel": _channel, "bought_sku": _bought_sku,
                "bought_category": _bought_category, "consent": _consent}
 
 

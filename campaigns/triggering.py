@@ -6,7 +6,9 @@ through campaigns.delivery (triggered messages do not count against the weekly m
 
 Occasion keys: welcome "welcome"; first_purchase "first_purchase"; birthday "birthday:<year>";
 winback "winback:<date of the last purchase or of joining>"; tier_reached "tier:<code>:<date reached>";
-category_purchase "receipt:<receipt id>". Family birthdays are not sent: no family model exists yet.
+category_purchase "receipt:<receipt id>". A birthday trigger with `"family": true` also fires for the family
+members' birthdays a customer recorded on their profile (referrals' FamilyBirthday), addressed to that customer,
+key "family-birthday:<record id>:<year>" (a second query).
 """
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ from accounts.models import Customer, Merchant
 from campaigns import delivery
 from campaigns.messages import channels_check, code_check, int_check, offer_check, offer_resolve, text_check
 from campaigns.models import Delivery, Trigger
+from referrals.models import FamilyBirthday
 
 S = Delivery.Status
 EVENTS = tuple(Trigger.Event.values)
@@ -143,17 +146,17 @@ def _receipts():
     return Receipt.objects
 
 
-def _birthday_q(today: date, days_before: int) -> tuple[Q, dict]:
-    """Birthdays from today to today + days_before; {(month, day): year of that birthday}."""
+def _birthday_q(today: date, days_before: int, field: str = "birthday") -> tuple[Q, dict]:
+    """Birthdays (in `field`) from today to today + days_before; {(month, day): year of that birthday}."""
     q = Q(pk__in=[])
     years: dict = {}
     for offset in range(days_before + 1):
         day = today + timedelta(days=offset)
         years[(day.month, day.day)] = day.year
-        q |= Q(birthday__month=day.month, birthday__day=day.day)
+        q |= Q(**{f"{field}__month": day.month, f"{field}__day": day.day})
         if day.month == 2 and day.day == 28 and not _leap(day.year):
             years[(2, 29)] = day.year
-            q |= Q(birthday__month=2, birthday__day=29)
+            q |= Q(**{f"{field}__month": 2, f"{field}__day": 29})
     return q, years
 
 
@@ -177,7 +180,13 @@ def occasions(*, trigger: Trigger, now: datetime) -> list[tuple]:
         today = now.astimezone(ZoneInfo(merchant.timezone)).date()
         q, years = _birthday_q(today, params.get("days_before", 0))
         rows = customers.filter(birthday__isnull=False).filter(q).values_list("pk", "birthday")
-        return [(pk, f"birthday:{years.get((born.month, born.day), today.year)}") for pk, born in rows]
+        found = [(pk, f"birthday:{years.get((born.month, born.day), today.year)}") for pk, born in rows]
+        if params.get("family"):
+            family_q, _years = _birthday_q(today, params.get("days_before", 0), field="date")
+            records = FamilyBirthday.objects.filter(merchant=merchant).filter(family_q).values_list("pk", "customer_id", "date")
+            found += [(customer_id, f"family-birthday:{pk}:{years.get((born.month, born.day), today.year)}")
+                      for pk, customer_id, born in records]
+        return found
     if trigger.event == "winback":
         cutoff = now - timedelta(days=params["days"])
         rows = (customers.filter(created_at__lte=now).annotate(last=Coalesce(Max("receipts__purchased_at", filter=Q(receipts__purchased_at__lte=now)),

@@ -23,6 +23,7 @@ FIELD_LABELS = {
     "birthday_in_days": _("Birthday within, days"),
     "tier": _("Tier (code)"),
     "invite_link": _("Invite link (code)"),
+    "channel": _("Invite link channel"),
     "joined_days_ago": _("Joined, days ago"),
     "days_since_purchase": _("Days since last purchase"),
     "purchases": _("Purchases"),

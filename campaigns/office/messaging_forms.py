@@ -47,15 +47,17 @@ class TriggerForm(MessageFields):
     code = forms.SlugField(label=_("Code"), max_length=64)
     event = forms.ChoiceField(label=_("Event"), choices=EVENT_CHOICES)
     days_before = forms.IntegerField(label=_("Days before the birthday"), required=False, min_value=0, max_value=60)
+    family = forms.BooleanField(label=_("Also the family birthdays members recorded"), required=False,
+                                help_text=_("Birthday only: the member who recorded a family birthday gets the message."))
     days = forms.IntegerField(label=_("Days without a purchase"), required=False, min_value=1, max_value=3650)
     tier = forms.CharField(label=_("Tier code"), required=False, max_length=64)
     category = forms.CharField(label=_("Category"), required=False, max_length=100)
     delay_days = forms.IntegerField(label=_("Days after the purchase"), required=False, min_value=0, max_value=365)
     active = forms.BooleanField(label=_("On"), required=False, initial=True)
 
-    field_order = ["name", "code", "event", "days_before", "days", "tier", "category", "delay_days", "channels", "subject", "text",
+    field_order = ["name", "code", "event", "days_before", "family", "days", "tier", "category", "delay_days", "channels", "subject", "text",
                    "offer_points", "offer_ttl_days", "active"]
-    PARAMS = {"birthday": ("days_before",), "winback": ("days",), "tier_reached": ("tier",), "category_purchase": ("category", "delay_days")}
+    PARAMS = {"birthday": ("days_before", "family"), "winback": ("days",), "tier_reached": ("tier",), "category_purchase": ("category", "delay_days")}
 
     def payload(self) -> dict:
         data = self.cleaned_data

@@ -22,6 +22,7 @@ from accounts.models import Customer, Merchant
 from campaigns.models import Badge, CustomerBadge, SurveyResponse
 from loyalty.models import EntryKind, Receipt
 from loyalty.services.ledger import points_credit_bulk
+from referrals.selectors.referrals import referrers_with_at_least
 
 CODE_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 RULES = tuple(Badge.Rule.values)
@@ -85,9 +86,7 @@ def _eligible(badge: Badge) -> QuerySet[Customer]:
         enough = receipts.order_by().values("customer_id").annotate(n=Count("id")).filter(n__gte=badge.n or 1).values("customer_id")
         return customers.filter(pk__in=enough)
     if badge.rule == Badge.Rule.REFERRALS:
-        enough = (Customer.objects.filter(merchant=merchant, referred_by__isnull=False).order_by().values("referred_by_id")
-                  .annotate(n=Count("id")).filter(n__gte=badge.n or 1).values("referred_by_id"))
-        return customers.filter(pk__in=enough)
+        return customers.filter(pk__in=referrers_with_at_least(merchant=merchant, friends=badge.n or 1))
     return customers.filter(Exists(SurveyResponse.objects.filter(merchant=merchant, customer=OuterRef("pk"))))
 
 

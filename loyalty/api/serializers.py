@@ -79,6 +79,20 @@ class CustomerCreateSerializer(serializers.Serializer):
     consent_sms = serializers.BooleanField(required=False, default=False)
 
 
+class CustomerCreateRequestSerializer(CustomerCreateSerializer):
+    """What `POST /api/v1/customers` accepts: the join fields and the profile fields the apps register for the
+    customer PATCH (loyalty.extensions.customer_field_register), validated and written by the app in the same
+    transaction as the join."""
+
+    def get_fields(self):
+        from loyalty.extensions import customer_fields
+
+        fields = super().get_fields()
+        for name, item in customer_fields().items():
+            fields.setdefault(name, item.serializer_field() if item.serializer_field else serializers.JSONField(required=False))
+        return fields
+
+
 class BalanceSerializer(serializers.Serializer):
     available = serializers.IntegerField()
     pending = serializers.IntegerField()

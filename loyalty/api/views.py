@@ -143,7 +143,7 @@ class ProgramApi(APIView):
 
 class CustomerCreateApi(APIView):
     @extend_schema(
-        request=s.CustomerCreateSerializer, parameters=[IDEMPOTENCY_HEADER], responses={201: s.CustomerSerializer, **ERRORS},
+        request=s.CustomerCreateRequestSerializer, parameters=[IDEMPOTENCY_HEADER], responses={201: s.CustomerSerializer, **ERRORS},
         examples=[
             OpenApiExample("Join", value={"phone": "+79991234567", "name": "Artem", "email": "a@example.com", "birthday": "1990-05-01",
                                           "gender": "m", "referral_code": "482913"}, request_only=True),
@@ -154,15 +154,24 @@ class CustomerCreateApi(APIView):
         merchant = merchant_of(request)
         data = data_object(request)
 
-        unknown = sorted(set(data) - set(s.CustomerCreateSerializer().fields))
+        joining = set(s.CustomerCreateSerializer().fields)
+        extras = {name: item for name, item in customer_fields().items() if name not in joining}
+        unknown = sorted(key for key in data if key not in joining and key not in extras)
         if unknown:
             raise ValidationError({key: ["Unknown field."] for key in unknown})
+        admin_only = sorted(key for key in data if key in extras and extras[key].admin)
+        if admin_only and request.auth.scope != ApiScope.ADMIN:
+            raise PermissionDenied("Setting " + ", ".join(admin_only) + " needs an admin key.")
 
         def run():
-            serializer = s.CustomerCreateSerializer(data=data)
+            serializer = s.CustomerCreateSerializer(data={key: value for key, value in data.items() if key in joining})
             serializer.is_valid(raise_exception=True)
             fields = {key: value for key, value in serializer.validated_data.items() if value is not None}
             customer = services.customer_join(merchant=merchant, store=request.auth.store, **fields)
+            # The apps' profile fields, as the PATCH writes them; a bad one undoes the join (one transaction).
+            for key, value in data.items():
+                if key in extras:
+                    extras[key].apply(merchant=merchant, customer=customer, value=value)
             return 201, customer_payload(merchant=merchant, customer=customer)
 
         status, body, replayed = idempotent_call(

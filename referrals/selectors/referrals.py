@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from django.db.models import Sum
+from django.db.models import Count, QuerySet, Sum
 
 from accounts.models import Customer, Merchant
 from loyalty.models import Entry, EntryKind, Receipt
@@ -55,9 +55,21 @@ def purchases_count(*, merchant: Merchant, customer: Customer) -> int:
     return Receipt.objects.filter(merchant=merchant, customer=customer, fully_refunded=False).count()
 
 
+def referred_friends(*, merchant: Merchant) -> QuerySet[Customer]:
+    """The merchant's customers who joined with a referrer's code (their `referred_by`): the friends referrals counts."""
+    return Customer.objects.filter(merchant=merchant, referred_by__isnull=False, referred_by__merchant=merchant)
+
+
+def referrers_with_at_least(*, merchant: Merchant, friends: int) -> QuerySet:
+    """The ids (`referred_by_id`) of the customers who brought at least `friends` friends: a subquery, for
+    `pk__in`, counting exactly what `referral_summary` counts."""
+    return (referred_friends(merchant=merchant).order_by().values("referred_by_id").annotate(n=Count("id"))
+            .filter(n__gte=friends).values("referred_by_id"))
+
+
 def referral_summary(*, merchant: Merchant, customer: Customer) -> dict:
     """The customer read's `referrals`: friends brought and points earned from referrals (net of returns)."""
-    count = Customer.objects.filter(merchant=merchant, referred_by=customer).count()
+    count = referred_friends(merchant=merchant).filter(referred_by=customer).count()
     earned = Entry.objects.filter(merchant=merchant, customer=customer, kind=EntryKind.REFERRAL).aggregate(total=Sum("points"))["total"] or 0
     return {"count": count, "earned": earned}
 

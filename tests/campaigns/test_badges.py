@@ -48,6 +48,27 @@ def test_referrals_badge_by_the_job(admin_client, merchant):
     call_command("award_badges")
     assert list(CustomerBadge.objects.values_list("customer_id", flat=True)) == [ann.pk]
     assert Entry.objects.filter(customer=ann, kind="bonus").count() == 1
+    # The badge counts the friends the referrals app counts: what the customer read shows.
+    assert admin_client.get(f"/api/v1/customers/{ann.pk}").json()["referrals"]["count"] == 2
+
+
+def test_referrals_badge_counts_only_friends_brought(admin_client, merchant):
+    """Friends who joined with another customer's code, or with none, do not count; a referral of this
+    merchant's customer is only ever a customer of the same merchant."""
+    program_set(merchant, welcome_bonus=0)
+    admin_client.post("/api/v1/badges", {"code": "friends", "name": "Brought friends", "rule": "referrals", "n": 2},
+                      format="json")
+    ann, bob = customer_create(merchant), customer_create(merchant)
+    customer_create(merchant, referral_code=ann.referral_code)
+    customer_create(merchant, referral_code=bob.referral_code)
+    customer_create(merchant)
+    call_command("award_badges")
+    assert not CustomerBadge.objects.exists()
+    customer_create(merchant, referral_code=bob.referral_code)
+    call_command("award_badges")
+    assert list(CustomerBadge.objects.values_list("customer_id", flat=True)) == [bob.pk]
+    read = admin_client.get(f"/api/v1/customers/{bob.pk}").json()
+    assert read["referrals"]["count"] == 2 and [badge["code"] for badge in read["badges"]] == ["friends"]
 
 
 @pytest.mark.parametrize(("body", "field"), [

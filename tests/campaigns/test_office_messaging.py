@@ -1,4 +1,6 @@
 """The marketer's messaging screens, the cashier's product-request part and the portal inbox."""
+import re
+
 import pytest
 from django.test import Client
 from django.utils import translation
@@ -67,6 +69,21 @@ def test_triggers_cards_and_editor(marketer):
     assert Trigger.objects.get(code="bday").params["days_before"] == 3
     client.post("/office/messaging/triggers/bday/toggle/")
     assert not Trigger.objects.get(code="bday").active
+
+
+def test_birthday_trigger_for_family_birthdays_from_the_editor(marketer):
+    client = client_for(marketer)
+    response = client.post("/office/messaging/triggers/new/", {"name": "Birthday", "code": "bday", "event": "birthday", "days_before": "3",
+                                                              "family": "on", "channels": ["push"], "text": "Happy birthday", "active": "on"})
+    assert response.status_code == 302
+    assert Trigger.objects.get(code="bday").params == {"days_before": 3, "family": True}
+    page = client.get("/office/messaging/triggers/bday/").content.decode()
+    box = re.search(r'<input[^>]*name="family"[^>]*>', page)
+    assert box is not None and "checked" in box.group(0)
+    response = client.post("/office/messaging/triggers/bday/", {"name": "Birthday", "event": "birthday", "days_before": "3",
+                                                               "channels": ["push"], "text": "Happy birthday", "active": "on"})
+    assert response.status_code == 302
+    assert Trigger.objects.get(code="bday").params == {"days_before": 3, "family": False}
 
 
 def test_cashier_records_a_request_and_marketer_notifies_all(cashier, marketer, merchant):

@@ -41,9 +41,16 @@ CASES = [
     # tier: ann, cat base; bea gold; dan overridden to silver
     (cond("tier", "eq", "gold"), {"bea"}),
     (cond("tier", "in", ["silver", "base"]), {"ann", "cat", "dan"}),
-    # invite_link
+    # invite_link: the link each joined through (bea typed "  WINTER"; cat only carries a typed code, no sign-up)
     (cond("invite_link", "eq", "summer"), {"ann"}),
     (cond("invite_link", "in", ["summer", "spring"]), {"ann", "dan"}),
+    (cond("invite_link", "eq", "winter"), {"bea"}),
+    (cond("invite_link", "eq", "Winter"), {"bea"}),
+    (cond("invite_link", "eq", "autumn"), set()),
+    # channel of that link: poster (ann), flyer (bea), instagram (dan); the other merchant's poster never counts
+    (cond("channel", "eq", "poster"), {"ann"}),
+    (cond("channel", "in", ["flyer", "instagram"]), {"bea", "dan"}),
+    (cond("channel", "eq", "tv"), set()),
     # joined_days_ago: 165, 365, 10, 2357
     (cond("joined_days_ago", "eq", 10), {"cat"}),
     (cond("joined_days_ago", "gte", 365), {"bea", "dan"}),
@@ -120,7 +127,7 @@ def test_a_segment_is_one_query(world, django_assert_num_queries):
         ("tier", "in", ["base", "gold"], {}), ("joined_days_ago", "gte", 1, {}), ("days_since_purchase", "lte", 400, {}),
         ("purchases", "gte", 1, {"days": 365}), ("spend", "gte", "1", {}), ("average_check", "gte", "1", {}),
         ("bought_category", "in", ["dairy", "bakery"], {}), ("balance", "gte", 0, {}), ("consent", "in", ["email", "sms"], {}),
-        ("invite_link", "in", ["summer"], {})]]}
+        ("invite_link", "in", ["summer"], {}), ("channel", "in", ["poster"], {})]]}
     members_qs = segment_rules_customers(merchant=merchant, rules=rules, now=NOW)
     with django_assert_num_queries(1):
         assert members_qs.count() == 1

@@ -2,12 +2,14 @@
 
 Today is 2026-06-15 in Moscow (now = 12:00 UTC). What each one is, counted by hand:
 
-         gender age  birthday in  joined (days ago)  last purchase (days)  purchases spend    avg      balance  tier    consent      invite
-  ann    m      36   0 (today)    2026-01-01 (165)   2026-06-01 (14)       2         3000.00  1500.00  500      base    email,push   summer
-  bea    f      25   1            2025-06-15 (365)   2025-10-01 (257)      1         500.00   500.00   0        gold    sms          -
-  cat    -      -    -            2026-06-05 (10)    never (10)            0         0        -        0        base    -            -
-  dan    f      46   259 (29 Feb) 2020-01-01 (2357)  2026-06-14 (1)        5         500.00   100.00   -40      silver* push         spring
+         gender age  birthday in  joined (days ago)  last purchase (days)  purchases spend    avg      balance  tier    consent      invite (channel)
+  ann    m      36   0 (today)    2026-01-01 (165)   2026-06-01 (14)       2         3000.00  1500.00  500      base    email,push   summer (poster)
+  bea    f      25   1            2025-06-15 (365)   2025-10-01 (257)      1         500.00   500.00   0        gold    sms          winter (flyer)**
+  cat    -      -    -            2026-06-05 (10)    never (10)            0         0        -        0        base    -            -***
+  dan    f      46   259 (29 Feb) 2020-01-01 (2357)  2026-06-14 (1)        5         500.00   100.00   -40      silver* push         spring (instagram)
   (*dan: recorded tier gold, a staff override to silver.)
+  (**bea typed "  WINTER" when joining: the link she joined through is "winter".)
+  (***cat's profile carries a typed code "summer" (an import, say) but no sign-up through a link: she joined through none.)
 
 Receipts: ann bought MILK (dairy) on 06-01 for 1000.00 and TENT (camping) on 03-01 for 3000.00 of which
 1000.00 worth was returned; bea bought BREAD (bakery) on 2025-10-01 for 500.00 and MILK on 06-10 for
@@ -51,18 +53,19 @@ def build_world():
     gold = Tier.objects.create(merchant=merchant, code="gold", name="Gold", rank=3)
     silver = Tier.objects.create(merchant=merchant, code="silver", name="Silver", rank=2)
     # Ann and Dan joined through invite links: the links must exist (an unknown one refuses the join).
-    for code in ("summer", "spring"):
-        invite_link_create(merchant=merchant, data={"code": code, "name": code.title(), "channel": "poster"})
+    for code, channel in (("summer", "poster"), ("spring", "instagram"), ("winter", "flyer"), ("autumn", "poster")):
+        invite_link_create(merchant=merchant, data={"code": code, "name": code.title(), "channel": channel})
 
     ann = customer_create(merchant, name="Ann", gender="m", birthday=date(1990, 6, 15), at=_at(date(2026, 1, 1)),
                           consent_email=True, consent_sms=False, invite="summer")
     bea = customer_create(merchant, name="Bea", gender="f", birthday=date(2000, 6, 16), at=_at(date(2025, 6, 15)),
-                          consent_email=False, consent_sms=True)
+                          consent_email=False, consent_sms=True, invite="  WINTER")
     cat = customer_create(merchant, name="Cat", at=_at(date(2026, 6, 5)), consent_email=False, consent_sms=False)
     dan = customer_create(merchant, name="Dan", gender="f", birthday=date(1980, 2, 29), at=_at(date(2020, 1, 1)),
                           consent_email=False, consent_sms=False, invite="spring")
 
     Customer.objects.filter(pk__in=[bea.pk, cat.pk]).update(consent_push=False)
+    Customer.objects.filter(pk=cat.pk).update(invite_code="summer")
     _receipt(ann, "A1", _at(date(2026, 6, 1)), "1000.00", sku="MILK", category="dairy")
     _receipt(ann, "A2", _at(date(2026, 3, 1)), "3000.00", sku="TENT", category="camping", refunded_cost="1000.00")
     _receipt(bea, "B1", _at(date(2025, 10, 1)), "500.00", sku="BREAD", category="bakery")
