@@ -137,7 +137,7 @@ def invite_links_view(request):
 
 def _campaigns_extra(period, data):
     rows = data["campaigns"]
-    if not rows:
+    if not any(float(row["revenue_per_customer"][side]) for row in rows for side in ("mailed", "control")):
         return {"days": app_reports.CAMPAIGN_DAYS}
     chart = bar_chart(labels=[row["code"] for row in rows], series=[
         {"name": _("Mailed"), "values": [float(row["revenue_per_customer"]["mailed"]) for row in rows], "color": "#2563eb"},

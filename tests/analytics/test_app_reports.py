@@ -19,7 +19,7 @@ from campaigns.models import Campaign, SurveyResponse
 from loyalty.models import Receipt
 from referrals.models import InviteLink, InviteSignup
 from referrals.services.invite_links import invite_signup_recount
-from tests.factories import MerchantFactory, customer_create
+from tests.factories import MerchantFactory, client_for, customer_create
 
 pytestmark = pytest.mark.django_db
 TABS = ("invite-links/", "campaigns/", "funds/", "nps/")
@@ -36,13 +36,22 @@ def today(merchant):
 
 
 @pytest.fixture
-def world(merchant, admin_client, pos_client):
+def world(merchant):
+    return world_build(merchant)
+
+
+def world_build(merchant):
     """A link with two sign-ups (one buys), a fund with donations, a sent campaign, survey answers: all today."""
+    admin_client, pos_client = client_for(merchant, scope="admin"), client_for(merchant)
     link = InviteLink.objects.create(merchant=merchant, code="fitmaster", name="=HYPERLINK(\"x\")", channel="partner",
                                      cost=Decimal("1000.00"))
     buyer, idle = customer_create(merchant, name="Ann"), customer_create(merchant, name="Bob")
     now = timezone.now()
     InviteSignup.objects.bulk_create([InviteSignup(merchant=merchant, link=link, customer=c, joined_at=now) for c in (buyer, idle)])
+    assert admin_client.post("/api/v1/campaigns", {"code": "spring", "name": "Spring sale", "channels": ["push"],
+                                                   "text": "Hello {name}", "control_percent": 50}, format="json").status_code == 201
+    assert admin_client.post("/api/v1/campaigns/spring/send").status_code in (200, 202)
+    campaign_send_job(Campaign.objects.get(merchant=merchant, code="spring").pk)  # the job the send queues
     assert pos_client.post("/api/v1/receipts", {"customer": str(buyer.pk), "number": "L-1", "lines": [LINE]},
                            format="json").status_code == 201
     invite_signup_recount(merchant_id=merchant.pk)  # sign-ups written in bulk: count their receipts
@@ -50,10 +59,6 @@ def world(merchant, admin_client, pos_client):
     for customer, points in ((buyer, 100), (idle, 30)):
         assert pos_client.post(f"/api/v1/customers/{customer.pk}/donations", {"fund": "shelter", "points": points},
                                format="json").status_code == 201
-    assert admin_client.post("/api/v1/campaigns", {"code": "spring", "name": "Spring sale", "channels": ["push"],
-                                                   "text": "Hello {name}", "control_percent": 50}, format="json").status_code == 201
-    assert admin_client.post("/api/v1/campaigns/spring/send").status_code in (200, 202)
-    campaign_send_job(Campaign.objects.get(merchant=merchant, code="spring").pk)  # the job the send queues
     for customer, score in zip((buyer, idle, customer_create(merchant)), (10, 7, 3)):
         SurveyResponse.objects.create(merchant=merchant, customer=customer, score=score)
     return link
