@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 WIDTH, HEIGHT, PAD_LEFT, PAD_BOTTOM, PAD_TOP, PAD_RIGHT = 720, 220, 64, 24, 12, 32
+MAX_BAR = 48  # a bar no wider than this, however few groups there are
 
 
 def _scale(values: list[int | float]) -> tuple[float, float]:
     low = min(values + [0]) if values else 0
     high = max(values + [1]) if values else 1
-    return float(low), float(high if high > low else low + 1)
+    # At least four units high, so the five ticks are whole numbers that differ (0 1 2 3 4, not 0 0 1 1 2).
+    return float(low), float(max(high, low + 4))
 
 
 def line_chart(*, labels: list[str], series: list[dict]) -> dict:
@@ -39,7 +41,8 @@ def bar_chart(*, labels: list[str], series: list[dict]) -> dict:
     groups = max(len(labels), 1)
     plot_w, plot_h = WIDTH - PAD_LEFT - PAD_RIGHT, HEIGHT - PAD_TOP - PAD_BOTTOM
     group_w = plot_w / groups
-    bar_w = max(group_w * 0.8 / max(len(series), 1), 1)
+    bar_w = min(max(group_w * 0.8 / max(len(series), 1), 1), MAX_BAR)
+    inset = (group_w - bar_w * len(series)) / 2
 
     def y(v):
         return PAD_TOP + plot_h * (1 - (float(v) - low) / (high - low))
@@ -48,7 +51,7 @@ def bar_chart(*, labels: list[str], series: list[dict]) -> dict:
     for s_index, item in enumerate(series):
         for i, v in enumerate(item["values"]):
             top = y(v)
-            bars.append({"x": round(PAD_LEFT + group_w * i + group_w * 0.1 + bar_w * s_index, 1), "y": round(top, 1),
+            bars.append({"x": round(PAD_LEFT + group_w * i + inset + bar_w * s_index, 1), "y": round(top, 1),
                          "w": round(bar_w, 1), "h": round(max(y(0) - top, 0), 1), "color": item["color"],
                          "title": f"{labels[i]} {item['name']}: {v}"})
     ticks = [{"y": round(y(low + (high - low) * k / 4), 1), "value": int(low + (high - low) * k / 4)} for k in range(5)]

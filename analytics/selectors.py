@@ -21,7 +21,8 @@ from promotions.models import PromotionUse
 
 ZERO = Decimal("0")
 # `applied` kinds of a receipt (the checkout's explanation) and the discount mechanic each one is.
-DISCOUNT_KINDS = {"tier_discount": "tier", "promotion": "promotions", "gift": "gifts", "agent": "agents", "agent_discount": "agents"}
+# The agents' checkout step (referrals.social_pipeline.step_agent_discount) writes {"kind": "agent_discount", "amount": ...}.
+DISCOUNT_KINDS = {"tier_discount": "tier", "promotion": "promotions", "gift": "gifts", "agent_discount": "agents"}
 MECHANICS = ("tier", "promotions", "agents", "gifts")
 MONEY_OUT = DecimalField(max_digits=18, decimal_places=2)
 

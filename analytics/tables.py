@@ -59,3 +59,41 @@ def promotions_table(report: dict) -> Table:
              Decimal(item["revenue"])] for item in report["promotions"]]
     return Table(name=f"promotions-{report['from']}-{report['to']}",
                  header=["code", "name", "receipts", "customers", "discount", "points", "revenue"], rows=rows)
+
+
+def _money_or_none(value):
+    return None if value is None else Decimal(value)
+
+
+def invite_links_table(report: dict) -> Table:
+    rows = [[row["code"], row["name"], row["channel"], row["signups"], row["buyers"], row["purchases"], Decimal(row["revenue"]),
+             _money_or_none(row["average_check"]), Decimal(row["conversion"]), _money_or_none(row["cost"]), _money_or_none(row["cost_per_buyer"])]
+            for row in report["links"]]
+    return Table(name=f"invite-links-{report['from']}-{report['to']}",
+                 header=["code", "name", "channel", "signups", "buyers", "purchases", "revenue", "average_check", "conversion", "cost",
+                         "cost_per_buyer"], rows=rows)
+
+
+def campaigns_table(report: dict) -> Table:
+    rows = []
+    for row in report["campaigns"]:
+        ci = row["uplift"]["ci95"] or [None, None]
+        rows.append([row["code"], row["name"], _day(row["started_at"][:10]), row["days"], row["recipients"], row["control"],
+                     row["buyers"]["mailed"], row["buyers"]["control"], Decimal(row["revenue_per_customer"]["mailed"]),
+                     Decimal(row["revenue_per_customer"]["control"]), Decimal(row["uplift"]["revenue_per_customer"]),
+                     _money_or_none(ci[0]), _money_or_none(ci[1]), row["offers_used"], row["unsubscribed"]])
+    return Table(name=f"campaigns-{report['from']}-{report['to']}",
+                 header=["code", "name", "started", "days", "recipients", "control", "buyers_mailed", "buyers_control",
+                         "revenue_per_customer_mailed", "revenue_per_customer_control", "uplift", "ci95_low", "ci95_high", "offers_used",
+                         "unsubscribed"], rows=rows)
+
+
+def funds_table(report: dict) -> Table:
+    rows = [[row["code"], row["name"], row["points"], Decimal(row["amount"]), row["donors"], row["donations"]] for row in report["funds"]]
+    return Table(name=f"funds-{report['from']}-{report['to']}", header=["code", "name", "points", "amount", "donors", "donations"], rows=rows)
+
+
+def nps_table(report: dict) -> Table:
+    rows = [["from", _day(report["from"])], ["to", _day(report["to"])]]
+    rows += [[name, report[name]] for name in ("responses", "promoters", "passives", "detractors", "nps")]
+    return Table(name=f"nps-{report['from']}-{report['to']}", header=["figure", "value"], rows=rows)

@@ -6,20 +6,18 @@ campaign and the customer), then `campaigns.delivery.run` sends them exactly onc
 from __future__ import annotations
 
 import hashlib
-import math
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Count, DecimalField, F, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.errors import ApplicationError, Conflict, NotFound, ValidationError
 from accounts.models import Customer, Merchant
 from campaigns import channels as ch
-from campaigns import delivery
+from campaigns import delivery, selectors
 from campaigns.messages import channels_check, code_check, int_check, offer_check, offer_resolve, text_check
 from campaigns.models import Campaign, Delivery
 
@@ -277,80 +275,6 @@ def campaigns_due(*, now: datetime) -> int:
     return count
 
 
-# ---- the report ----------------------------------------------------------------------------------------------
+# ---- the report (a read: campaigns.selectors, where the reports also read it) ----
 
-def campaign_report(*, campaign: Campaign, days: int = 30) -> dict:
-    """Buyers and revenue per customer, mailed vs control, over `days` from the start of sending, with a 95 % CI."""
-    from loyalty.models import Receipt
-
-    start = campaign.started_at or campaign.send_at or timezone.now()
-    end = start + timedelta(days=days)
-    money = DecimalField(max_digits=18, decimal_places=2)
-    spent = (Receipt.objects.filter(merchant_id=campaign.merchant_id, customer_id=OuterRef("customer_id"),
-                                    purchased_at__gte=start, purchased_at__lt=end)
-             .values("customer_id").annotate(total=Sum(F("total") - F("refunded_amount"))).values("total"))
-    rows = (Delivery.objects.filter(campaign=campaign, status__in=(S.SENT, S.CONTROL))
-            .annotate(revenue=Coalesce(Subquery(spent, output_field=money), Value(Decimal(0)), output_field=money))
-            .values("status").annotate(n=Count("id"), buyers=Count("id", filter=Q(revenue__gt=0)), total=Sum("revenue"),
-                                       squares=Sum(F("revenue") * F("revenue"), output_field=money)))
-    groups = {row["status"]: row for row in rows}
-
-    def stats(status):
-        row = groups.get(status) or {"n": 0, "buyers": 0, "total": 0, "squares": 0}
-        n = row["n"]
-        total = float(row["total"] or 0)
-        mean = total / n if n else 0.0
-        var = (float(row["squares"] or 0) - n * mean * mean) / (n - 1) if n > 1 else 0.0
-        return n, row["buyers"], mean, max(var, 0.0)
-
-    n_m, b_m, mean_m, var_m = stats(S.SENT)
-    n_c, b_c, mean_c, var_c = stats(S.CONTROL)
-    diff = mean_m - mean_c
-    half = 1.96 * math.sqrt((var_m / n_m if n_m else 0) + (var_c / n_c if n_c else 0)) if n_m and n_c else None
-    ci = [f"{diff - half:.2f}", f"{diff + half:.2f}"] if half is not None else None
-    offers_used = _offers_used(campaign=campaign, start=start, end=end)
-    unsubscribed = (Delivery.objects.filter(campaign=campaign, status=S.SENT, channel="email", customer__consent_email=False).count())
-    currency = campaign.merchant.currency
-    if half is None:
-        summary = _("Not enough data yet: the report compares mailed customers with a control group; "
-                    "set a control percent above 0 to measure the effect.")
-    elif diff - half > 0:
-        summary = _("Mailed customers spent %(diff)s %(cur)s more each than the control group over %(days)s days. "
-                    "With 95%% confidence the true effect is between %(low)s and %(high)s %(cur)s per customer: the campaign worked.") % {
-            "diff": f"{diff:.2f}", "cur": currency, "days": days, "low": ci[0], "high": ci[1]}
-    elif diff + half < 0:
-        summary = _("Mailed customers spent %(diff)s %(cur)s less each than the control group over %(days)s days "
-                    "(95%% confidence interval %(low)s to %(high)s): the campaign did not help.") % {
-            "diff": f"{-diff:.2f}", "cur": currency, "days": days, "low": ci[0], "high": ci[1]}
-    else:
-        summary = _("The difference between mailed customers and the control group (%(diff)s %(cur)s per customer over %(days)s days) "
-                    "is within chance: with 95%% confidence it lies between %(low)s and %(high)s. Wait for more purchases or mail more people.") % {
-            "diff": f"{diff:.2f}", "cur": currency, "days": days, "low": ci[0], "high": ci[1]}
-    return {
-        "days": days, "recipients": campaign.recipients, "control": campaign.control,
-        "buyers": {"mailed": b_m, "control": b_c},
-        "revenue_per_customer": {"mailed": f"{mean_m:.2f}", "control": f"{mean_c:.2f}"},
-        "uplift": {"revenue_per_customer": f"{diff:.2f}", "ci95": ci},
-        "offers_used": offers_used, "unsubscribed": unsubscribed, "summary": summary,
-    }
-
-
-def _offers_used(*, campaign: Campaign, start: datetime, end: datetime) -> int:
-    offer = campaign.offer or {}
-    sent = Delivery.objects.filter(campaign=campaign, status=S.SENT)
-    if offer.get("codes"):
-        from promotions.selectors import personal_codes_used_count
-
-        return personal_codes_used_count(merchant=campaign.merchant, codes=list(sent.exclude(code="").values_list("code", flat=True)))
-    if offer.get("promotion"):
-        from promotions.selectors import offers_used_count
-
-        return offers_used_count(merchant=campaign.merchant, promotion_code=offer["promotion"],
-                                 customer_ids=sent.values_list("customer_id", flat=True), since=start)
-    if offer.get("points"):
-        from loyalty.models import Receipt
-
-        return (Receipt.objects.filter(merchant_id=campaign.merchant_id, customer_id__in=sent.values_list("customer_id", flat=True),
-                                       purchased_at__gte=start, purchased_at__lt=end, redeemed_points__gt=0)
-                .values("customer_id").distinct().count())
-    return 0
+campaign_report = selectors.campaign_report

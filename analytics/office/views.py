@@ -1,4 +1,4 @@
-"""The back-office Reports screens: economics, customers, cohorts and promotions. Owners and marketers only;
+"""The back-office Reports screens: economics, customers, cohorts, promotions, invite links, campaigns, funds and NPS. Owners and marketers only;
 each page parses the period and store, calls one report and renders it, or sends it as CSV/XLSX."""
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from accounts import selectors as account_selectors
 from accounts.errors import ValidationError
 from accounts.permissions import OFFICE_ROLES, staff_required
-from analytics import reports, tables
+from analytics import app_reports, reports, tables
 from analytics.charts import bar_chart, line_chart
 from analytics.exports import table_response
 from analytics.periods import period_parse
@@ -22,10 +22,10 @@ office = staff_required(*OFFICE_ROLES)
 COLORS = {"accrued": "#2563eb", "redeemed": "#16a34a", "expired": "#dc2626", "liability": "#7c3aed"}
 
 
-def _page(request, *, name: str, build, table, template: str, extra=None):
+def _page(request, *, name: str, build, table, template: str, extra=None, by_store: bool = True):
     merchant = request.merchant
     stores = account_selectors.store_list(merchant=merchant)
-    context = {"section": "reports", "report_name": name, "stores": stores, "params": request.GET}
+    context = {"section": "reports", "report_name": name, "stores": stores, "params": request.GET, "by_store": by_store}
     try:
         period = period_parse(merchant=merchant, params=request.GET)
     except ValidationError as error:
@@ -112,3 +112,75 @@ def cohorts_view(request):
 def promotions_view(request):
     return _page(request, name="promotions", build=reports.promotions_report, table=tables.promotions_table,
                  template="analytics/office/promotions.html")
+
+
+LINK_COLORS = {"signups": "#94a3b8", "buyers": "#2563eb"}
+NPS_COLORS = {"promoters": "#16a34a", "passives": "#eab308", "detractors": "#dc2626"}
+
+
+def _invite_links_extra(period, data):
+    links = [row for row in data["links"] if row["signups"]]
+    if not links:
+        return {}
+    chart = bar_chart(labels=[row["code"] for row in links], series=[
+        {"name": _("Sign-ups"), "values": [row["signups"] for row in links], "color": LINK_COLORS["signups"]},
+        {"name": _("Buyers"), "values": [row["buyers"] for row in links], "color": LINK_COLORS["buyers"]},
+    ])
+    return {"links_chart": chart}
+
+
+@office
+def invite_links_view(request):
+    return _page(request, name="invite_links", build=app_reports.invite_links_report, table=tables.invite_links_table,
+                 template="analytics/office/invite_links.html", extra=_invite_links_extra, by_store=False)
+
+
+def _campaigns_extra(period, data):
+    rows = data["campaigns"]
+    if not any(float(row["revenue_per_customer"][side]) for row in rows for side in ("mailed", "control")):
+        return {"days": app_reports.CAMPAIGN_DAYS}
+    chart = bar_chart(labels=[row["code"] for row in rows], series=[
+        {"name": _("Mailed"), "values": [float(row["revenue_per_customer"]["mailed"]) for row in rows], "color": "#2563eb"},
+        {"name": _("Control group"), "values": [float(row["revenue_per_customer"]["control"]) for row in rows], "color": "#94a3b8"},
+    ])
+    return {"campaigns_chart": chart, "days": app_reports.CAMPAIGN_DAYS}
+
+
+@office
+def campaigns_view(request):
+    return _page(request, name="campaigns", build=app_reports.campaigns_report, table=tables.campaigns_table,
+                 template="analytics/office/campaigns.html", extra=_campaigns_extra, by_store=False)
+
+
+def _funds_extra(period, data):
+    rows = [row for row in data["funds"] if row["points"]]
+    if not rows:
+        return {}
+    chart = bar_chart(labels=[row["name"] for row in rows], series=[
+        {"name": _("Points donated"), "values": [row["points"] for row in rows], "color": "#7c3aed"}])
+    return {"funds_chart": chart}
+
+
+@office
+def funds_view(request):
+    return _page(request, name="funds", build=app_reports.funds_report, table=tables.funds_table,
+                 template="analytics/office/funds.html", extra=_funds_extra, by_store=False)
+
+
+def _nps_extra(period, data):
+    responses = data["responses"]
+    if not responses:
+        return {}
+    parts, x = [], 0.0
+    for name, label in (("promoters", _("Promoters")), ("passives", _("Passives")), ("detractors", _("Detractors"))):
+        width = 100.0 * data[name] / responses
+        parts.append({"name": name, "label": label, "count": data[name], "x": round(x, 2), "w": round(width, 2),
+                      "percent": round(width), "color": NPS_COLORS[name]})
+        x += width
+    return {"nps_split": parts}
+
+
+@office
+def nps_view(request):
+    return _page(request, name="nps", build=app_reports.nps_report, table=tables.nps_table,
+                 template="analytics/office/nps.html", extra=_nps_extra, by_store=False)

@@ -6,12 +6,10 @@ per receipt and once per QUIET_DAYS days per customer. The report counts promote
 """
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
@@ -19,6 +17,7 @@ from django.utils.translation import gettext as _
 from accounts.errors import Conflict
 from accounts.inputs import DATE_MAX, DATE_MIN, InputError, integer_parse, text_is_bad
 from accounts.models import Customer, Merchant
+from campaigns import selectors
 from campaigns.models import Badge, SurveyResponse
 from loyalty.models import Receipt
 
@@ -95,19 +94,6 @@ def period_parse(date_from, date_to, *, today: date) -> tuple[date, date]:
     return parsed["from"], parsed["to"]
 
 
-def period_bounds(merchant: Merchant, date_from: date, date_to: date) -> tuple[datetime, datetime]:
-    zone = ZoneInfo(merchant.timezone)
-    start = datetime.combine(date_from, time.min, tzinfo=zone)
-    end = datetime.combine(date_to, time.min, tzinfo=zone) + timedelta(days=1) if date_to < DATE_MAX else datetime.combine(date_to, time.max, tzinfo=zone)
-    return start, end
-
-
-def nps_report(*, merchant: Merchant, date_from: date, date_to: date) -> dict:
-    start, end = period_bounds(merchant, date_from, date_to)
-    sums = SurveyResponse.objects.filter(merchant=merchant, at__gte=start, at__lt=end).aggregate(
-        responses=Count("id"), promoters=Count("id", filter=Q(score__gte=9)), passives=Count("id", filter=Q(score__in=(7, 8))),
-        detractors=Count("id", filter=Q(score__lte=6)))
-    responses = sums["responses"] or 0
-    nps = round(100 * (sums["promoters"] - sums["detractors"]) / responses) if responses else None
-    return {"responses": responses, "promoters": sums["promoters"], "passives": sums["passives"], "detractors": sums["detractors"],
-            "nps": nps}
+# The period and the NPS are reads: campaigns.selectors keeps them (the analytics reports read them there).
+period_bounds = selectors.period_bounds
+nps_report = selectors.nps_report
