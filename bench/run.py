@@ -1002,6 +1002,15 @@ class Bench:
                 spec = importlib.util.spec_from_file_location(f"bench_{name}", path)
                 module = importlib.util.module_from_spec(spec)
                 spec.loader.exec_module(module)
+                if not hasattr(module, "run"):
+                    # A standalone module (its own database, data and table): run it as its own process,
+                    # at the size of this run; its figures print above and in its own results file.
+                    argv = [sys.executable, str(path)] + (["--quick"] if self.args.quick else [])
+                    started = time.perf_counter()
+                    done = subprocess.run(argv, cwd=str(ROOT))
+                    self.metric(f"bench/{name}.py (its figures above)", round(time.perf_counter() - started, 1), "s", "runs",
+                                done.returncode == 0, key=f"{name}.seconds")
+                    continue
                 returned = module.run(self)
                 for item in returned or ():
                     self.metric(item.get("metric", item.get("key", name)), item.get("value"), item.get("unit", ""), item.get("target", ""),
