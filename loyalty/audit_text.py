@@ -162,7 +162,7 @@ def _same(a, b) -> bool:
         return str(a) == str(b)
 
 
-def _from_to(label, before: str, after: str) -> str:
+def change_text(label, before: str, after: str) -> str:
     return _("%(field)s from %(before)s to %(after)s") % {"field": label, "before": before, "after": after}
 
 
@@ -241,7 +241,7 @@ def audit_line(event, *, merchant, customers: dict) -> AuditLine:
     elif action == "program.updated":
         before, after = data.get("before") or {}, data.get("after") or {}
         changes = [
-            _from_to(PROGRAM_FIELD_LABELS.get(name, name), _program_value(name, before.get(name), merchant), _program_value(name, value, merchant))
+            change_text(PROGRAM_FIELD_LABELS.get(name, name), _program_value(name, before.get(name), merchant), _program_value(name, value, merchant))
             for name, value in after.items() if not _same(before.get(name), value)
         ]
         text = _("Program settings: %(changes)s") % {"changes": "; ".join(changes)} if changes else _("Program settings saved without changes")
@@ -265,7 +265,7 @@ def audit_line(event, *, merchant, customers: dict) -> AuditLine:
     elif action == "customer.updated":
         changes = data.get("changes")
         if isinstance(changes, dict):
-            parts = [_from_to(CUSTOMER_FIELD_LABELS.get(name, name), _customer_value(name, pair[0]), _customer_value(name, pair[1]))
+            parts = [change_text(CUSTOMER_FIELD_LABELS.get(name, name), _customer_value(name, pair[0]), _customer_value(name, pair[1]))
                      for name, pair in changes.items() if isinstance(pair, list) and len(pair) == 2]
         else:  # older events recorded the new values only
             parts = [f"{CUSTOMER_FIELD_LABELS.get(name, name)}: {_customer_value(name, value)}" for name, value in data.items()]
@@ -276,7 +276,7 @@ def audit_line(event, *, merchant, customers: dict) -> AuditLine:
     elif action == "tier.updated":
         changes = data.get("changes")
         if isinstance(changes, dict):
-            parts = [_from_to(TIER_FIELD_LABELS.get(name, name), _tier_value(name, pair[0], merchant), _tier_value(name, pair[1], merchant))
+            parts = [change_text(TIER_FIELD_LABELS.get(name, name), _tier_value(name, pair[0], merchant), _tier_value(name, pair[1], merchant))
                      for name, pair in changes.items() if isinstance(pair, list) and len(pair) == 2]
         else:
             parts = [f"{TIER_FIELD_LABELS.get(name, name)}: {value}" for name, value in data.items()]

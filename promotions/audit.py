@@ -12,7 +12,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.utils.translation import ngettext
 
-from loyalty.audit_text import AuditWording, audit_wording_register
+from loyalty.audit_text import AuditWording, audit_wording_register, change_text
+from loyalty.money import quantity_text
 
 FIELD_LABELS = {
     "name": gettext_lazy("name"),
@@ -54,8 +55,7 @@ def _updated(event, data, who, merchant) -> str:
         for name, pair in changes.items():
             label = FIELD_LABELS.get(name, name)
             if isinstance(pair, list) and len(pair) == 2 and not isinstance(pair[1], (dict, list)):
-                parts.append(_("%(field)s from %(before)s to %(after)s") % {
-                    "field": label, "before": _value(pair[0]), "after": _value(pair[1])})
+                parts.append(change_text(label, _value(pair[0]), _value(pair[1])))
             else:
                 parts.append(_("%(field)s changed") % {"field": label})
     if not parts:
@@ -99,10 +99,9 @@ def _offer_withdrawn(event, data, who, merchant) -> str:
 def _quantity(raw) -> str:
     """5.000 reads as 5, 1.500 as 1.5."""
     try:
-        value = Decimal(str(raw))
+        return quantity_text(Decimal(str(raw)))
     except (InvalidOperation, ValueError):
         return str(raw or "1")
-    return f"{value.normalize():f}"
 
 
 def _gift_granted(event, data, who, merchant) -> str:
